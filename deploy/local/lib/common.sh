@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# Shared helpers for deploy/local/infra.sh (sourced, not executed).
+# Expects: REPO_ROOT, INFRA_DIR, LOG_DIR set by infra.sh.
+
+log()  { printf '[infra] %s\n' "$*"; }
+warn() { printf '[infra] WARNING: %s\n' "$*" >&2; }
+die()  { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+# Short stable id of this checkout, used for paths outside the repo.
+repo_hash() { printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12; }
+
+# Print the last 30 lines of a log file (indented) to stderr.
+show_log_tail() {
+  local logfile=$1
+  if [[ -r $logfile ]]; then
+    printf '[infra] ---- last 30 lines of %s ----\n' "$logfile" >&2
+    tail -n 30 "$logfile" | sed 's/^/    /' >&2
+    printf '[infra] ---- end of %s ----\n' "$logfile" >&2
+  else
+    printf '[infra] (log file %s does not exist)\n' "$logfile" >&2
+  fi
+}
+
+# wait_healthy <timeout_s> <name> <logfile> <check-cmd...>
+# Polls check-cmd every 0.5 s. check-cmd returns 0 = healthy, 1 = not yet,
+# 2 = gave up (e.g. the process died) -> fail immediately.
+wait_healthy() {
+  local timeout=$1 name=$2 logfile=$3
+  shift 3
+  local deadline=$((SECONDS + timeout)) rc
+  while :; do
+    rc=0
+    "$@" || rc=$?
+    ((rc == 0)) && return 0
+    if ((rc == 2)); then
+      printf '[infra] ERROR: %s exited during startup; read %s\n' "$name" "$logfile" >&2
+      show_log_tail "$logfile"
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      printf '[infra] ERROR: %s not healthy after %ss; read %s\n' "$name" "$timeout" "$logfile" >&2
+      show_log_tail "$logfile"
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+# True when something accepts TCP connections on 127.0.0.1:<port>.
+tcp_open() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+# Fail early with a helpful message when a port is taken by a foreign process.
+ensure_port_free() {
+  local port=$1 name=$2 env_var=$3
+  if tcp_open "$port"; then
+    die "port $port (for $name) is already in use by another process; set $env_var to another port"
+  fi
+}
+
+pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+
+read_pidfile() { [[ -r $1 ]] && head -n1 "$1" | tr -dc '0-9'; }
+
+# pid_is_ours <pid> <cwd> <cmdline-regex>: the pid is alive, runs in <cwd>
+# (each daemon runs inside its own state dir) and its command line matches.
+# This protects against stale pidfiles whose pid got reused.
+pid_is_ours() {
+  local pid=$1 cwd=$2 pattern=$3
+  pid_alive "$pid" || return 1
+  [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$(readlink -f "$cwd")" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -Eq -- "$pattern"
+}
+
+# find_our_pids <cwd> <cmdline-regex>: all live processes matching both.
+find_our_pids() {
+  local cwd=$1 pattern=$2 pid
+  for pid in $(pgrep -f -- "$pattern" || true); do
+    [[ $pid == "$$" ]] && continue
+    pid_is_ours "$pid" "$cwd" "$pattern" && echo "$pid"
+  done
+  return 0
+}
+
+# wait_exit <pid> <seconds>: true once the pid is gone.
+wait_exit() {
+  local pid=$1 secs=$2 i
+  for ((i = 0; i < secs * 10; i++)); do
+    pid_alive "$pid" || return 0
+    sleep 0.1
+  done
+  ! pid_alive "$pid"
+}
+
+# stop_pid <pid> <name> <grace_s>: SIGTERM, wait up to grace_s, then SIGKILL.
+stop_pid() {
+  local pid=$1 name=$2 grace=$3
+  pid_alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" "$grace" && return 0
+  warn "$name (pid $pid) still running after ${grace}s, sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.5
+}
+
+# --- package installation --------------------------------------------------
+
+APT_UPDATED=0
+POLICY_RC_D=/usr/sbin/policy-rc.d
+CREATED_POLICY_RC_D=0
+
+cleanup_policy_rc_d() {
+  if ((CREATED_POLICY_RC_D)); then
+    rm -f "$POLICY_RC_D"
+    CREATED_POLICY_RC_D=0
+  fi
+}
+
+# apt_install <pkg...>: install Debian packages; root only.
+# Installing postgresql/redis-server would normally start *system* services
+# (a cluster on 5432, redis on 6379). We only want the binaries, so while
+# installing we add a policy-rc.d that forbids service starts (the standard
+# Debian mechanism; skipped when the system already has one, e.g. in images).
+apt_install() {
+  if ! is_root; then
+    die "missing packages: $*. Install them with: sudo apt-get install -y --no-install-recommends $*"
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found; install these packages manually: $*"
+  if [[ ! -e $POLICY_RC_D ]]; then
+    printf '#!/bin/sh\n# temporary, created by deploy/local/infra.sh\nexit 101\n' >"$POLICY_RC_D"
+    chmod 755 "$POLICY_RC_D"
+    CREATED_POLICY_RC_D=1
+    trap cleanup_policy_rc_d EXIT
+  fi
+  if ((APT_UPDATED == 0)); then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  cleanup_policy_rc_d
+}

@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/**
+ * Parses the process environment once against a schema. A bad or missing
+ * variable stops the process at start-up with a message naming it, instead of
+ * failing later on first use.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** A TCP port from the environment; 0 asks the OS for a free one. */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** A positive duration in milliseconds. */
+export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The settings every process shares: where the infrastructure is and how to log. */
+export const commonConfig = {
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  DATABASE_URL: z.url().default("postgres://emporium@127.0.0.1:55432/postgres"),
+  KAFKA_BROKERS: z
+    .string()
+    .default("127.0.0.1:59092")
+    .transform((value) => value.split(",").map((broker) => broker.trim())),
+  /** Prefixes topic and consumer group names so that test clusters sharing a broker never see each other's events. */
+  KAFKA_TOPIC_PREFIX: z.string().default(""),
+  SHUTDOWN_TIMEOUT_MS: millis(10_000),
+};

@@ -1,0 +1,51 @@
+import pg from "pg";
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** The URL of `database` on the same server as `serverUrl`. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export function createPool(url: string, applicationName: string, max = 10): Pool {
+  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max });
+  // An idle client losing its connection must not crash the process; the
+  // pool drops it and the next query gets a fresh one.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+/** Creates the database when it does not exist yet (each service owns one). */
+export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
+        if (error.code !== "42P04") throw error; // created meanwhile by a sibling process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs `work` in one transaction: commit on success, rollback on any error. */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The small set of errors the domain throws. One place (rpc/error-mapping.ts)
+ * turns them into Connect codes; one place (errors/problem.ts) turns codes
+ * into HTTP status and problem+json. Messages here are safe to show clients.
+ */
+export interface FieldViolation {
+  /** The field path as the client sent it, e.g. `items[1].quantity`. */
+  field: string;
+  /** Why the value is not acceptable. */
+  description: string;
+}
+
+export class DomainError extends Error {
+  override name = "DomainError";
+}
+
+export class ValidationError extends DomainError {
+  override name = "ValidationError";
+  constructor(readonly violations: FieldViolation[]) {
+    super(violations.map((v) => `${v.field}: ${v.description}`).join("; "));
+  }
+}
+
+export class NotFoundError extends DomainError {
+  override name = "NotFoundError";
+}
+
+export class ConflictError extends DomainError {
+  override name = "ConflictError";
+}
+
+export class UnavailableError extends DomainError {
+  override name = "UnavailableError";
+}

@@ -1,0 +1,70 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { FieldViolation } from "./domain-errors.js";
+import { fieldViolationsOf } from "./error-mapping.js";
+
+/** An RFC 9457 problem details document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldViolation[];
+}
+
+interface ProblemKind {
+  status: number;
+  slug: string;
+  title: string;
+}
+
+const kinds = new Map<Code, ProblemKind>([
+  [Code.InvalidArgument, { status: 400, slug: "invalid-argument", title: "Invalid request" }],
+  [Code.OutOfRange, { status: 400, slug: "out-of-range", title: "Value out of range" }],
+  [Code.Unauthenticated, { status: 401, slug: "unauthenticated", title: "Authentication required" }],
+  [Code.PermissionDenied, { status: 403, slug: "permission-denied", title: "Not allowed" }],
+  [Code.NotFound, { status: 404, slug: "not-found", title: "Not found" }],
+  [Code.AlreadyExists, { status: 409, slug: "already-exists", title: "Already exists" }],
+  [Code.Aborted, { status: 409, slug: "conflict", title: "Conflict" }],
+  [Code.FailedPrecondition, { status: 412, slug: "failed-precondition", title: "Precondition failed" }],
+  [Code.ResourceExhausted, { status: 429, slug: "rate-limited", title: "Too many requests" }],
+  [Code.Canceled, { status: 499, slug: "canceled", title: "Request cancelled" }],
+  [Code.Unimplemented, { status: 501, slug: "not-implemented", title: "Not implemented" }],
+  [Code.Unavailable, { status: 503, slug: "unavailable", title: "Service unavailable" }],
+  [Code.DeadlineExceeded, { status: 504, slug: "deadline-exceeded", title: "Deadline exceeded" }],
+]);
+
+const internal: ProblemKind = { status: 500, slug: "internal", title: "Internal error" };
+
+/** The stable `type` URI of a problem, e.g. `https://emporium.dev/problems/not-found`. */
+export const problemType = (slug: string) => `https://emporium.dev/problems/${slug}`;
+
+/** The HTTP status a Connect code answers with at the edge. */
+export function httpStatusOf(code: Code): number {
+  return (kinds.get(code) ?? internal).status;
+}
+
+/**
+ * Connect error -> problem+json. Messages of server-side failures (Internal,
+ * Unknown, DataLoss) are replaced, so no internal detail reaches a client.
+ */
+export function problemFromConnectError(error: ConnectError, instance?: string): Problem {
+  const kind = kinds.get(error.code) ?? internal;
+  const exposeMessage = kind !== internal;
+  const problem: Problem = {
+    type: problemType(kind.slug),
+    title: kind.title,
+    status: kind.status,
+    detail: exposeMessage ? error.rawMessage : "The server failed to handle the request.",
+  };
+  if (instance) problem.instance = instance;
+  const violations = fieldViolationsOf(error);
+  if (violations.length > 0) problem.errors = violations;
+  return problem;
+}
+
+/** A problem for bad input found at the edge itself, before any RPC. */
+export function invalidArgumentProblem(violations: FieldViolation[], instance?: string): Problem {
+  const error = new ConnectError(violations.map((v) => `${v.field}: ${v.description}`).join("; "), Code.InvalidArgument);
+  return { ...problemFromConnectError(error, instance), errors: violations };
+}

@@ -1,0 +1,63 @@
+import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from "kafkajs";
+import type { Logger } from "../log/logger.js";
+
+// kafkajs is unmaintained since 2023: all of its use stays in platform/kafka
+// so a maintained client can replace it in one place.
+
+export type { Kafka, Producer } from "kafkajs";
+
+const pinoLevels: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [logLevel.ERROR]: "error",
+  [logLevel.WARN]: "warn",
+  [logLevel.INFO]: "info",
+  [logLevel.DEBUG]: "debug",
+};
+
+export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 8 },
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...fields } = log;
+        options.logger[pinoLevels[level] ?? "info"]({ kafka: fields }, `kafkajs: ${message}`);
+      },
+  };
+  return new Kafka(config);
+}
+
+/** An idempotent producer with the Java client's partitioner (murmur2 on the key). */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/** Topic name with the deployment's prefix (empty outside tests). */
+export const topicName = (prefix: string, topic: string) => `${prefix}${topic}`;
+
+/** The dead-letter topic that parks poison messages of `topic`. */
+export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+
+/** Creates the topics (and their dead-letter topics) that do not exist yet. */
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.flatMap((topic) => [topic, deadLetterTopic(topic)]).filter((topic) => !existing.has(topic));
+    if (wanted.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: wanted.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,166 @@
+import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
+import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
+import type { Logger } from "../log/logger.js";
+import { extractTraceContext } from "../telemetry/propagation.js";
+import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
+import { deadLetterTopic } from "./client.js";
+
+const tracer = trace.getTracer("@emporium/platform/kafka");
+
+/** Handles one event inside the transaction that also records it as processed. */
+export type EventHandler<Desc extends DescMessage> = (
+  event: MessageShape<Desc>,
+  tx: PoolClient,
+  meta: CloudEventAttributes,
+) => Promise<void>;
+
+export interface HandlerEntry {
+  schema: DescMessage;
+  handle: EventHandler<DescMessage>;
+}
+
+/** Pairs an event schema with its handler, keeping the handler's types. */
+export function on<Desc extends DescMessage>(schema: Desc, handle: EventHandler<Desc>): HandlerEntry {
+  return { schema, handle: handle as EventHandler<DescMessage> };
+}
+
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  /** Used to park poison messages on `<topic>.dlq`. */
+  producer: Producer;
+  pool: Pool;
+  logger: Logger;
+  groupId: string;
+  topics: string[];
+  handlers: HandlerEntry[];
+  /** Attempts before a message is parked on the dead-letter topic. */
+  maxAttempts?: number;
+  baseBackoffMs?: number;
+}
+
+/** A message we can never handle, whatever the retries (unknown type, bad payload). */
+class PoisonMessageError extends Error {
+  override name = "PoisonMessageError";
+}
+
+/**
+ * Consumes CloudEvents-framed Protobuf events. Each event is applied in one
+ * Postgres transaction together with its id in processed_events, so a
+ * redelivery is skipped. Failures are retried with exponential backoff and
+ * jitter; a message that still fails is parked on `<topic>.dlq` with the error
+ * in its headers and consumption goes on. The consume span continues the
+ * producer's trace (parent/child, see docs/tracing.md).
+ */
+export function createEventConsumer(options: EventConsumerOptions) {
+  const { pool, logger, groupId } = options;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseBackoffMs = options.baseBackoffMs ?? 100;
+  const handlers = new Map(options.handlers.map((entry) => [entry.schema.typeName, entry]));
+  const consumer: Consumer = options.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10 } });
+
+  async function apply(meta: CloudEventAttributes, value: Buffer | null): Promise<"applied" | "duplicate" | "ignored"> {
+    const entry = handlers.get(meta.type);
+    if (!entry) return "ignored"; // another consumer's event on a shared topic
+    let event: MessageShape<DescMessage>;
+    try {
+      event = fromBinary(entry.schema, value ?? new Uint8Array());
+    } catch (error) {
+      throw new PoisonMessageError(`cannot decode ${meta.type}: ${(error as Error).message}`);
+    }
+    return withTransaction(pool, async (tx) => {
+      const fresh = await tx.query(
+        "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        [groupId, meta.id],
+      );
+      if (fresh.rowCount === 0) return "duplicate";
+      await entry.handle(event, tx, meta);
+      return "applied";
+    });
+  }
+
+  async function park(payload: EachMessagePayload, error: Error, attempts: number): Promise<void> {
+    const { topic, partition, message } = payload;
+    await options.producer.send({
+      topic: deadLetterTopic(topic),
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            "x-dlq-error": error.message.slice(0, 1_000),
+            "x-dlq-error-type": error.name,
+            "x-dlq-attempts": String(attempts),
+            "x-dlq-original-topic": topic,
+            "x-dlq-original-partition": String(partition),
+            "x-dlq-original-offset": message.offset,
+            "x-dlq-consumer-group": groupId,
+          },
+        },
+      ],
+    });
+    logger.error({ err: error, topic, partition, offset: message.offset }, "message parked on dead-letter topic");
+  }
+
+  async function handle(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    const carrier = headersToCarrier(message.headers);
+    const meta = readCloudEvent(carrier);
+    const span = tracer.startSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": topic,
+          "messaging.consumer.group.name": groupId,
+          "messaging.destination.partition.id": String(partition),
+          "messaging.kafka.offset": Number(message.offset),
+          ...(meta ? { "messaging.message.id": meta.id, "cloudevents.event_type": meta.type } : {}),
+        },
+      },
+      extractTraceContext(carrier),
+    );
+    await context.with(trace.setSpan(context.active(), span), async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (!meta) throw new PoisonMessageError("missing CloudEvents headers (ce_id, ce_type, ce_source, ce_time)");
+          const outcome = await apply(meta, message.value);
+          span.setAttribute("emporium.event.outcome", outcome);
+          break;
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          span.recordException(failure);
+          if (failure instanceof PoisonMessageError || attempt >= maxAttempts) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+            await park(payload, failure, attempt);
+            break;
+          }
+          const delay = Math.min(baseBackoffMs * 2 ** (attempt - 1), 10_000) * (0.5 + Math.random());
+          logger.warn({ err: failure, topic, attempt, retryInMs: Math.round(delay) }, "event handler failed; retrying");
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          await payload.heartbeat();
+        }
+      }
+    });
+    span.end();
+  }
+
+  return {
+    async start(): Promise<void> {
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+      await consumer.run({ partitionsConsumedConcurrently: 3, eachMessage: handle });
+    },
+    /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
+    async stop(): Promise<void> {
+      await consumer.disconnect();
+    },
+  };
+}
+
+export type EventConsumer = ReturnType<typeof createEventConsumer>;
+

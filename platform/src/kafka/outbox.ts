@@ -1,0 +1,35 @@
+import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import type { PoolClient } from "../db/pool.js";
+import { injectTraceContext } from "../telemetry/propagation.js";
+import { cloudEventHeaders, newCloudEvent } from "./cloudevents.js";
+
+export interface OutboxEvent<Desc extends DescMessage> {
+  topic: string;
+  /** Partition key: events with one key stay in order (e.g. the order id). */
+  key: string;
+  schema: Desc;
+  message: MessageShape<Desc>;
+  /** CloudEvents source, e.g. `/emporium/orders`. */
+  source: string;
+}
+
+/** The channel the relay listens on to publish without waiting for its poll. */
+export const OUTBOX_CHANNEL = "emporium_outbox";
+
+/**
+ * Adds an event to the outbox inside the caller's transaction, so it is
+ * published if and only if the state change commits. The current trace
+ * context is stored with it; the relay continues that trace.
+ */
+export async function appendToOutbox<Desc extends DescMessage>(tx: PoolClient, event: OutboxEvent<Desc>): Promise<string> {
+  const attributes = newCloudEvent(event.schema.typeName, event.source);
+  const headers = { ...cloudEventHeaders(attributes), ...injectTraceContext() };
+  await tx.query(
+    `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [attributes.id, event.topic, event.key, attributes.type, Buffer.from(toBinary(event.schema, event.message)), headers],
+  );
+  // NOTIFY is transactional: delivered only if this transaction commits.
+  await tx.query(`NOTIFY ${OUTBOX_CHANNEL}`);
+  return attributes.id;
+}

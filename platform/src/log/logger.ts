@@ -1,0 +1,23 @@
+import { trace } from "@opentelemetry/api";
+import { type Logger, pino } from "pino";
+
+export type { Logger } from "pino";
+
+/**
+ * One JSON line per event on stdout, each carrying the trace and span id of
+ * the active span so that a log line leads to its trace in Jaeger.
+ */
+export function createLogger(service: string, level = "info"): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin() {
+      const span = trace.getActiveSpan();
+      if (!span) return {};
+      const { traceId, spanId } = span.spanContext();
+      return { trace_id: traceId, span_id: spanId };
+    },
+  });
+}

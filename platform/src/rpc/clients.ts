@@ -1,0 +1,38 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { clientTracingInterceptor } from "./tracing-interceptors.js";
+
+export interface ClientFactoryOptions {
+  /** Deadline for calls that do not set `timeoutMs` themselves. */
+  defaultTimeoutMs: number;
+  interceptors?: Interceptor[];
+}
+
+/**
+ * Creates gRPC clients over HTTP/2, one transport (one reused HTTP/2 session)
+ * per target, every call traced and bounded by a default deadline. Build one
+ * factory per process and keep the clients.
+ */
+export function createClientFactory(options: ClientFactoryOptions) {
+  const transports = new Map<string, Transport>();
+  const transportFor = (baseUrl: string) => {
+    let transport = transports.get(baseUrl);
+    if (!transport) {
+      transport = createGrpcTransport({
+        baseUrl,
+        defaultTimeoutMs: options.defaultTimeoutMs,
+        interceptors: [clientTracingInterceptor(), ...(options.interceptors ?? [])],
+      });
+      transports.set(baseUrl, transport);
+    }
+    return transport;
+  };
+  return {
+    client<S extends DescService>(service: S, baseUrl: string): Client<S> {
+      return createClient(service, transportFor(baseUrl));
+    },
+  };
+}
+
+export type ClientFactory = ReturnType<typeof createClientFactory>;

@@ -1,0 +1,76 @@
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
+import type { Logger } from "../log/logger.js";
+import { errorInterceptor } from "./error-interceptor.js";
+import { HealthRegistry, ServingStatus } from "./health.js";
+import { serverTracingInterceptor } from "./tracing-interceptors.js";
+
+export interface RpcServerOptions {
+  logger: Logger;
+  /** Fully qualified names of the services registered, for health checks. */
+  serviceNames: string[];
+  routes: (router: ConnectRouter) => void;
+  interceptors?: Interceptor[];
+  /** Upper bound on deadlines clients may ask for. */
+  maxTimeoutMs?: number;
+}
+
+export interface RpcServer {
+  readonly health: HealthRegistry;
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops taking new work, lets in-flight calls finish, then closes. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * One plaintext HTTP/2 (h2c) server speaking Connect, gRPC and gRPC-Web, with
+ * the standard health service, tracing and error mapping on every call.
+ * Building it opens nothing; `listen` does.
+ */
+export function createRpcServer(options: RpcServerOptions): RpcServer {
+  const health = new HealthRegistry(options.serviceNames);
+  const shutdownController = new AbortController();
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      router.service(Health, health.impl());
+      options.routes(router);
+    },
+    interceptors: [serverTracingInterceptor(), errorInterceptor(options.logger), ...(options.interceptors ?? [])],
+    maxTimeoutMs: options.maxTimeoutMs ?? 30_000,
+    shutdownSignal: shutdownController.signal,
+  });
+  const server = http2.createServer(handler);
+  const sessions = new Set<http2.Http2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  return {
+    health,
+    listen: (port, host = "127.0.0.1") =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    shutdown: async (timeoutMs) => {
+      health.setAll(ServingStatus.NOT_SERVING);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // GOAWAY: clients open no new streams here; running ones may finish.
+      for (const session of sessions) session.close();
+      const halfway = setTimeout(() => shutdownController.abort(), timeoutMs / 2);
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      await Promise.race([closed, deadline]);
+      clearTimeout(halfway);
+      for (const session of sessions) session.destroy();
+      options.logger.info("rpc server closed");
+    },
+  };
+}

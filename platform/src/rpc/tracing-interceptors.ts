@@ -1,0 +1,98 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import {
+  type Attributes,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  type TextMapSetter,
+  trace,
+} from "@opentelemetry/api";
+
+const tracer = trace.getTracer("@emporium/platform/rpc");
+
+const headerSetter: TextMapSetter<Headers> = { set: (headers, key, value) => headers.set(key, value) };
+const headerGetter: TextMapGetter<Headers> = {
+  keys: (headers) => [...headers.keys()],
+  get: (headers, key) => headers.get(key) ?? undefined,
+};
+
+function rpcAttributes(service: string, method: string): Attributes {
+  return { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method };
+}
+
+function endWithError(span: Span, error: unknown): void {
+  const connectError = ConnectError.from(error);
+  span.setAttribute("rpc.grpc.status_code", connectError.code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: connectError.rawMessage });
+  span.end();
+}
+
+/** Ends the span when a streamed response is fully consumed or fails. */
+async function* endWhenDrained<T>(stream: AsyncIterable<T>, span: Span): AsyncIterable<T> {
+  try {
+    yield* stream;
+    span.setAttribute("rpc.grpc.status_code", 0);
+    span.end();
+  } catch (error) {
+    endWithError(span, error);
+    throw error;
+  }
+}
+
+/**
+ * Client side: a CLIENT span per call, its context injected as W3C
+ * traceparent into the request headers (no auto-instrumentation covers
+ * connect-es over HTTP/2).
+ */
+export function clientTracingInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const span = tracer.startSpan(`${req.service.typeName}/${req.method.name}`, {
+      kind: SpanKind.CLIENT,
+      attributes: rpcAttributes(req.service.typeName, req.method.name),
+    });
+    propagation.inject(trace.setSpan(context.active(), span), req.header, headerSetter);
+    try {
+      const res = await next(req);
+      if (res.stream) return { ...res, message: endWhenDrained(res.message, span) };
+      span.setAttribute("rpc.grpc.status_code", 0);
+      span.end();
+      return res;
+    } catch (error) {
+      endWithError(span, error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Server side: continues the caller's trace from the request headers and runs
+ * the handler inside a SERVER span, so its database calls and outgoing RPCs
+ * become children.
+ */
+export function serverTracingInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const parent = propagation.extract(ROOT_CONTEXT, req.header, headerGetter);
+    const span = tracer.startSpan(
+      `${req.service.typeName}/${req.method.name}`,
+      { kind: SpanKind.SERVER, attributes: rpcAttributes(req.service.typeName, req.method.name) },
+      parent,
+    );
+    return context.with(trace.setSpan(parent, span), async () => {
+      try {
+        const res = await next(req);
+        if (res.stream) return { ...res, message: endWhenDrained(res.message, span) };
+        span.setAttribute("rpc.grpc.status_code", 0);
+        span.end();
+        return res;
+      } catch (error) {
+        endWithError(span, error);
+        throw error;
+      }
+    });
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Loaded before the application with `node --import` so that the
+ * instrumented libraries (http, express, pg) are patched before anything
+ * imports them; in an ES module app instrumentations silently do nothing
+ * otherwise. Exporting follows the standard OTEL_* variables (OTLP over HTTP
+ * to localhost:4318 by default); with no collector listening the process runs
+ * on and the spans are dropped.
+ */
+import { register } from "node:module";
+import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+
+register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+
+// Traces only: metrics and logs have their own paths (/metrics, stdout).
+process.env.OTEL_METRICS_EXPORTER ??= "none";
+process.env.OTEL_LOGS_EXPORTER ??= "none";
+
+const sdk = new NodeSDK({
+  instrumentations: [
+    new HttpInstrumentation({
+      // Health and metrics probes would drown the interesting traces.
+      ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)\b/.test(request.url ?? ""),
+    }),
+    new ExpressInstrumentation(),
+    new PgInstrumentation({ enhancedDatabaseReporting: false }),
+  ],
+});
+sdk.start();
+
+/** Flushes and stops the SDK; called last in graceful shutdown. */
+export async function shutdownTelemetry(): Promise<void> {
+  await sdk.shutdown().catch(() => undefined);
+}
