@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Native local infrastructure (no Docker): PostgreSQL, Redis and a single-node
 # Kafka (KRaft) bound to 127.0.0.1 on non-standard ports, so they never clash
 # with system services.
@@ -37,13 +38,9 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
 INFRA_DIR="$REPO_ROOT/.infra"
 LOG_DIR="$INFRA_DIR/logs"
 
-# shellcheck source=lib/common.sh
 source "$SCRIPT_DIR/lib/common.sh"
-# shellcheck source=lib/postgres.sh
 source "$SCRIPT_DIR/lib/postgres.sh"
-# shellcheck source=lib/redis.sh
 source "$SCRIPT_DIR/lib/redis.sh"
-# shellcheck source=lib/kafka.sh
 source "$SCRIPT_DIR/lib/kafka.sh"
 
 usage() {

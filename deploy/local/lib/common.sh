@@ -50,6 +50,7 @@ wait_healthy() {
 
 # True when something accepts TCP connections on 127.0.0.1:<port>.
 tcp_open() {
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
   timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
 }
 
@@ -61,7 +62,40 @@ ensure_port_free() {
   fi
 }
 
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+# --- ports of running instances ---------------------------------------------
+# Each start records its port in .infra/ports/<name>, so status shows the real
+# port and `up` with a different EMPORIUM_*_PORT does not hang on a health
+# check against the wrong port.
+
+save_port() { mkdir -p "$INFRA_DIR/ports" && echo "$2" >"$INFRA_DIR/ports/$1"; }
+
+# running_port <name> [default]
+running_port() {
+  local p
+  p=$(cat "$INFRA_DIR/ports/$1" 2>/dev/null || true)
+  echo "${p:-${2:-}}"
+}
+
+clear_port() { rm -f "$INFRA_DIR/ports/$1"; }
+
+# require_same_port <name> <wanted_port> <env_var>
+require_same_port() {
+  local actual
+  actual=$(running_port "$1")
+  if [[ -n $actual && $actual != "$2" ]]; then
+    die "$1 is already running on port $actual, not $2 ($3); run 'infra.sh down' first to change ports"
+  fi
+}
+
+# Alive = exists and is not a zombie (an exited daemon stays a zombie until
+# init reaps it; kill -0 alone would still report it as alive).
+pid_alive() {
+  [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
 
 read_pidfile() { [[ -r $1 ]] && head -n1 "$1" | tr -dc '0-9'; }
 
@@ -93,6 +127,16 @@ wait_exit() {
     sleep 0.1
   done
   ! pid_alive "$pid"
+}
+
+# kill_strays <name> <cwd> <cmdline-regex>: after a stop, SIGKILL anything
+# of ours that survived (e.g. orphaned children).
+kill_strays() {
+  local -a strays
+  mapfile -t strays < <(find_our_pids "$2" "$3")
+  ((${#strays[@]})) || return 0
+  warn "$1: killing leftover processes: ${strays[*]}"
+  kill -KILL "${strays[@]}" 2>/dev/null || true
 }
 
 # stop_pid <pid> <name> <grace_s>: SIGTERM, wait up to grace_s, then SIGKILL.
@@ -137,10 +181,16 @@ apt_install() {
   fi
   if ((APT_UPDATED == 0)); then
     log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    if ! DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$LOG_DIR/apt.log" 2>&1; then
+      show_log_tail "$LOG_DIR/apt.log"
+      die "apt-get update failed, see $LOG_DIR/apt.log"
+    fi
     APT_UPDATED=1
   fi
-  log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  log "apt-get install $* (log: $LOG_DIR/apt.log)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1; then
+    show_log_tail "$LOG_DIR/apt.log"
+    die "apt-get install $* failed, see $LOG_DIR/apt.log"
+  fi
   cleanup_policy_rc_d
 }

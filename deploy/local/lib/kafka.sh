@@ -45,7 +45,7 @@ kafka_fetch_libs() {
   log "kafka: downloading Kafka $(kafka_version) jars from Maven Central (one-time, ~45 MB)"
   rm -rf "$tmp"
   mkdir -p "$KAFKA_DIR"
-  if ! mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies \
+  if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$tmp" >>"$KAFKA_LOG" 2>&1; then
     show_log_tail "$KAFKA_LOG"
     die "maven could not fetch the Kafka jars, see $KAFKA_LOG"
@@ -53,7 +53,8 @@ kafka_fetch_libs() {
   kafka_pom_sum >"$tmp/.pom.sha256"
   rm -rf "$KAFKA_LIBS"
   mv "$tmp" "$KAFKA_LIBS"
-  log "kafka: $(ls "$KAFKA_LIBS"/*.jar | wc -l) jars cached in $KAFKA_LIBS"
+  local jars=("$KAFKA_LIBS"/*.jar)
+  log "kafka: ${#jars[@]} jars cached in $KAFKA_LIBS"
 }
 
 # --- config / storage ----------------------------------------------------------
@@ -114,7 +115,7 @@ kafka_launch() {
   # (JVM crash files land there, and pid_is_ours checks it). 9>&- closes the
   # infra.sh lock fd so the broker does not hold the lock.
   (
-    cd "$KAFKA_DIR"
+    cd "$KAFKA_DIR" || exit 1
     setsid nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
       -XX:ErrorFile="$LOG_DIR/kafka-hs_err_%p.log" -Djava.awt.headless=true \
@@ -143,6 +144,7 @@ kafka_port_check() {
 }
 
 kafka_start() {
+  kafka_is_running && require_same_port kafka "$KAFKA_PORT" EMPORIUM_KAFKA_PORT
   if kafka_is_running && tcp_open "$KAFKA_PORT"; then
     log "kafka: already running (pid $(kafka_pid), port $KAFKA_PORT)"
     return 0
@@ -161,6 +163,7 @@ kafka_start() {
     kafka_format
     KAFKA_LOG_OFFSET=$(stat -c %s "$KAFKA_LOG")
     log "kafka: starting $(kafka_version) on 127.0.0.1:$KAFKA_PORT (log: $KAFKA_LOG)"
+    save_port kafka "$KAFKA_PORT"
     kafka_launch
     wait_healthy "$KAFKA_START_TIMEOUT" kafka "$KAFKA_LOG" kafka_check
   fi
@@ -176,20 +179,16 @@ kafka_stop() {
   else
     log "kafka: not running"
   fi
-  local strays
-  strays=$(find_our_pids "$KAFKA_DIR" 'kafka\.Kafka')
-  if [[ -n $strays ]]; then
-    warn "kafka: killing leftover processes: $strays"
-    kill -KILL $strays 2>/dev/null || true
-  fi
+  kill_strays kafka "$KAFKA_DIR" 'kafka\.Kafka'
   rm -f "$KAFKA_PIDFILE"
+  clear_port kafka
 }
 
 kafka_status() {
   local note=""
   [[ -n ${KAFKA_BROKERS:-} ]] && note=" (KAFKA_BROKERS set: apps use the external brokers)"
   if kafka_is_running; then
-    printf '[infra] %-9s running  port=%s pid=%s%s\n' kafka "$KAFKA_PORT" "$(kafka_pid)" "$note"
+    printf '[infra] %-9s running  port=%s pid=%s%s\n' kafka "$(running_port kafka "$KAFKA_PORT")" "$(kafka_pid)" "$note"
   else
     printf '[infra] %-9s stopped  port=%s%s\n' kafka "$KAFKA_PORT" "$note"
   fi

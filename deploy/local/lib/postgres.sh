@@ -20,12 +20,11 @@ PG_OS_USER=postgres
 
 pg_find_bin() {
   local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+  dir=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
   [[ -n $dir && -x $dir/pg_ctl && -x $dir/initdb && -x $dir/pg_isready ]] && echo "$dir"
 }
 
 pg_ensure_installed() {
-  PG_BIN=$(pg_find_bin || true)
   if [[ -z $PG_BIN ]]; then
     apt_install postgresql
     PG_BIN=$(pg_find_bin || true)
@@ -38,15 +37,15 @@ pg_user_can_reach() {
   runuser -u "$PG_OS_USER" -- test -x "$1" 2>/dev/null
 }
 
-# Decide where the cluster lives; sets PG_ROOT/PG_DATA/PG_SOCK_DIR.
+# Sets PG_BIN (empty when postgres is not installed yet) and
+# PG_ROOT/PG_DATA/PG_SOCK_DIR. .infra/pg is either the cluster root itself or
+# a symlink to the /var/tmp fallback (see top of file); we always use the
+# real path, because the postgres user cannot go through .infra in that case.
 pg_resolve_paths() {
+  PG_BIN=$(pg_find_bin || true)
   PG_ROOT="$INFRA_DIR/pg"
-  if is_root && ! [[ -L $PG_ROOT ]] && pg_user_can_reach "$INFRA_DIR"; then
-    :
-  elif is_root; then
-    local alt="/var/tmp/emporium-$(repo_hash)/pg"
-    [[ -L $PG_ROOT || -e $PG_ROOT ]] || ln -s "$alt" "$PG_ROOT"
-    PG_ROOT=$alt
+  if [[ -L $PG_ROOT ]]; then
+    PG_ROOT=$(readlink "$PG_ROOT")
   fi
   PG_DATA="$PG_ROOT/data"
   PG_SOCK_DIR="$PG_ROOT/run"
@@ -55,6 +54,19 @@ pg_resolve_paths() {
   if ((${#PG_SOCK_DIR} > 90)); then
     PG_SOCK_DIR=""
   fi
+}
+
+# First start only (needs the postgres OS user, i.e. after installation):
+# decide between .infra/pg and the /var/tmp fallback, then re-resolve.
+pg_choose_root() {
+  if is_root && [[ ! -e $INFRA_DIR/pg && ! -L $INFRA_DIR/pg ]] &&
+    ! pg_user_can_reach "$INFRA_DIR"; then
+    local alt
+    alt="/var/tmp/emporium-$(repo_hash)/pg"
+    mkdir -p "$alt"
+    ln -s "$alt" "$INFRA_DIR/pg"
+  fi
+  pg_resolve_paths
 }
 
 # Run a postgres server binary as the right OS user, with a sane locale and a
@@ -76,7 +88,7 @@ pg_is_running() {
 }
 
 pg_is_ready() {
-  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -t 2
+  [[ -n $PG_BIN ]] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -t 2
 }
 
 # Health check for wait_healthy: 2 = server process gone.
@@ -124,11 +136,13 @@ EOF
 
 pg_start() {
   pg_resolve_paths
+  pg_is_running && require_same_port postgres "$PG_PORT" EMPORIUM_PG_PORT
   if pg_is_running && pg_is_ready; then
     log "postgres: already running (pid $(pg_pid), port $PG_PORT)"
     return 0
   fi
   pg_ensure_installed
+  pg_choose_root
   if pg_is_running; then
     log "postgres: process running but not ready yet, waiting"
   else
@@ -142,6 +156,7 @@ pg_start() {
     # No -l: the server inherits our (root-opened) log fd. 9>&- closes the
     # infra.sh lock fd so the daemon does not hold it.
     echo "---- $(date -Is) pg_ctl start ----" >>"$PG_LOG"
+    save_port postgres "$PG_PORT"
     pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -t 60 start </dev/null >>"$PG_LOG" 2>&1 9>&- ||
       { show_log_tail "$PG_LOG"; die "postgres failed to start, see $PG_LOG"; }
   fi
@@ -152,7 +167,6 @@ pg_start() {
 pg_stop() {
   pg_resolve_paths
   if pg_is_running; then
-    PG_BIN=$(pg_find_bin || true)
     local pid
     pid=$(pg_pid)
     log "postgres: stopping (pid $pid)"
@@ -162,12 +176,8 @@ pg_stop() {
   else
     log "postgres: not running"
   fi
-  local strays
-  strays=$(find_our_pids "$PG_DATA" 'postgres')
-  if [[ -n $strays ]]; then
-    warn "postgres: killing leftover processes: $strays"
-    kill -KILL $strays 2>/dev/null || true
-  fi
+  clear_port postgres
+  kill_strays postgres "$PG_DATA" 'postgres'
 }
 
 pg_status() {
@@ -175,7 +185,7 @@ pg_status() {
   local note=""
   [[ -n ${DATABASE_URL:-} ]] && note=" (DATABASE_URL set: apps use the external database)"
   if pg_is_running; then
-    printf '[infra] %-9s running  port=%s pid=%s%s\n' postgres "$PG_PORT" "$(pg_pid)" "$note"
+    printf '[infra] %-9s running  port=%s pid=%s%s\n' postgres "$(running_port postgres "$PG_PORT")" "$(pg_pid)" "$note"
   else
     printf '[infra] %-9s stopped  port=%s%s\n' postgres "$PG_PORT" "$note"
   fi

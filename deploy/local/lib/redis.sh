@@ -54,6 +54,7 @@ EOF
 }
 
 redis_start() {
+  redis_is_running && require_same_port redis "$REDIS_PORT" EMPORIUM_REDIS_PORT
   if redis_is_running && redis_ping; then
     log "redis: already running (pid $(redis_pid), port $REDIS_PORT)"
     return 0
@@ -67,6 +68,7 @@ redis_start() {
     mkdir -p "$REDIS_DATA"
     redis_write_conf
     log "redis: starting on 127.0.0.1:$REDIS_PORT (log: $REDIS_LOG)"
+    save_port redis "$REDIS_PORT"
     # 9>&- : do not leak the infra.sh lock fd into the daemon.
     redis-server "$REDIS_CONF" </dev/null >>"$REDIS_LOG" 2>&1 9>&- ||
       { show_log_tail "$REDIS_LOG"; die "redis-server failed to start, see $REDIS_LOG"; }
@@ -80,25 +82,21 @@ redis_stop() {
     local pid
     pid=$(redis_pid)
     log "redis: stopping (pid $pid)"
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    redis-cli -h 127.0.0.1 -p "$(running_port redis "$REDIS_PORT")" shutdown nosave >/dev/null 2>&1 || true
     wait_exit "$pid" 10 || stop_pid "$pid" redis 10
   else
     log "redis: not running"
   fi
-  local strays
-  strays=$(find_our_pids "$REDIS_DATA" 'redis-server')
-  if [[ -n $strays ]]; then
-    warn "redis: killing leftover processes: $strays"
-    kill -KILL $strays 2>/dev/null || true
-  fi
+  kill_strays redis "$REDIS_DATA" 'redis-server'
   rm -f "$REDIS_PIDFILE"
+  clear_port redis
 }
 
 redis_status() {
   local note=""
   [[ -n ${REDIS_URL:-} ]] && note=" (REDIS_URL set: apps use the external redis)"
   if redis_is_running; then
-    printf '[infra] %-9s running  port=%s pid=%s%s\n' redis "$REDIS_PORT" "$(redis_pid)" "$note"
+    printf '[infra] %-9s running  port=%s pid=%s%s\n' redis "$(running_port redis "$REDIS_PORT")" "$(redis_pid)" "$note"
   else
     printf '[infra] %-9s stopped  port=%s%s\n' redis "$REDIS_PORT" "$note"
   fi

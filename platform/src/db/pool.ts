@@ -37,6 +37,10 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
 /** Runs `work` in one transaction: commit on success, rollback on any error. */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection dropped between two statements must fail this transaction,
+  // not crash the process with an unhandled 'error' event.
+  const onError = () => undefined;
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const result = await work(client);
@@ -46,6 +50,7 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
+    client.off("error", onError);
     client.release();
   }
 }

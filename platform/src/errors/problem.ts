@@ -44,18 +44,25 @@ export function httpStatusOf(code: Code): number {
   return (kinds.get(code) ?? internal).status;
 }
 
+const serverSideDetails: Record<number, string> = {
+  500: "The server failed to handle the request.",
+  501: "This operation is not implemented.",
+  503: "A service needed for this request is unavailable; try again shortly.",
+  504: "The request took longer than its deadline.",
+};
+
 /**
- * Connect error -> problem+json. Messages of server-side failures (Internal,
- * Unknown, DataLoss) are replaced, so no internal detail reaches a client.
+ * Connect error -> problem+json. Client errors (4xx) carry the domain's own,
+ * safe message; server-side failures get a fixed text, so no internal detail
+ * (addresses, causes) reaches a client.
  */
 export function problemFromConnectError(error: ConnectError, instance?: string): Problem {
   const kind = kinds.get(error.code) ?? internal;
-  const exposeMessage = kind !== internal;
   const problem: Problem = {
     type: problemType(kind.slug),
     title: kind.title,
     status: kind.status,
-    detail: exposeMessage ? error.rawMessage : "The server failed to handle the request.",
+    detail: kind.status < 500 ? error.rawMessage : (serverSideDetails[kind.status] ?? serverSideDetails[500] ?? ""),
   };
   if (instance) problem.instance = instance;
   const violations = fieldViolationsOf(error);

@@ -2,6 +2,7 @@ import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/proto
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
 import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
+import { isTransient } from "../errors/transient.js";
 import type { Logger } from "../log/logger.js";
 import { extractTraceContext } from "../telemetry/propagation.js";
 import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
@@ -49,8 +50,9 @@ class PoisonMessageError extends Error {
  * Consumes CloudEvents-framed Protobuf events. Each event is applied in one
  * Postgres transaction together with its id in processed_events, so a
  * redelivery is skipped. Failures are retried with exponential backoff and
- * jitter; a message that still fails is parked on `<topic>.dlq` with the error
- * in its headers and consumption goes on. The consume span continues the
+ * jitter: transient failures (a dependency down) until they pass, others up
+ * to `maxAttempts`; a message that still fails is parked on `<topic>.dlq` with
+ * the error in its headers and consumption goes on. The consume span continues the
  * producer's trace (parent/child, see docs/tracing.md).
  */
 export function createEventConsumer(options: EventConsumerOptions) {
@@ -58,6 +60,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
   const maxAttempts = options.maxAttempts ?? 5;
   const baseBackoffMs = options.baseBackoffMs ?? 100;
   const handlers = new Map(options.handlers.map((entry) => [entry.schema.typeName, entry]));
+  let stopping = false;
   const consumer: Consumer = options.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10 } });
 
   async function apply(meta: CloudEventAttributes, value: Buffer | null): Promise<"applied" | "duplicate" | "ignored"> {
@@ -134,13 +137,17 @@ export function createEventConsumer(options: EventConsumerOptions) {
         } catch (error) {
           const failure = error instanceof Error ? error : new Error(String(error));
           span.recordException(failure);
-          if (failure instanceof PoisonMessageError || attempt >= maxAttempts) {
+          // A database or service that is down delays the event; it never parks it.
+          const transient = isTransient(failure);
+          if (failure instanceof PoisonMessageError || (!transient && attempt >= maxAttempts)) {
             span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
             await park(payload, failure, attempt);
             break;
           }
+          // Stopping: leave the message uncommitted; the next owner of the partition retries it.
+          if (stopping) throw failure;
           const delay = Math.min(baseBackoffMs * 2 ** (attempt - 1), 10_000) * (0.5 + Math.random());
-          logger.warn({ err: failure, topic, attempt, retryInMs: Math.round(delay) }, "event handler failed; retrying");
+          logger.warn({ err: failure, topic, attempt, transient, retryInMs: Math.round(delay) }, "event handler failed; retrying");
           await new Promise((resolve) => setTimeout(resolve, delay));
           await payload.heartbeat();
         }
@@ -157,6 +164,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
     },
     /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
     async stop(): Promise<void> {
+      stopping = true;
       await consumer.disconnect();
     },
   };

@@ -114,12 +114,32 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     }
   }
 
+  /** Holds one connection LISTENing for new rows; re-established if Postgres drops it. */
+  async function listen(): Promise<void> {
+    const retryLater = () => {
+      if (running) setTimeout(() => void listen(), 1_000).unref();
+    };
+    try {
+      const client = await pool.connect();
+      client.on("notification", () => wake?.());
+      client.on("error", (error) => {
+        logger.warn({ err: error }, "outbox listener lost its connection; polling until it is back");
+        if (listener === client) listener = undefined;
+        client.release(error);
+        retryLater();
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      listener = client;
+    } catch (error) {
+      logger.warn({ err: error }, "outbox listener could not connect; polling until it can");
+      retryLater();
+    }
+  }
+
   return {
     async start(): Promise<void> {
       running = true;
-      listener = await pool.connect();
-      listener.on("notification", () => wake?.());
-      await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await listen();
       loop = run();
     },
     /** Finishes the batch in flight, publishes what is left once, then stops. */
@@ -129,6 +149,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       await loop;
       await drainOnce().catch((error) => logger.warn({ err: error }, "outbox relay final flush failed"));
       listener?.release();
+      listener = undefined;
     },
   };
 }

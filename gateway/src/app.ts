@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type FieldViolation } from "@emporium/platform/errors/domain-errors";
+import { invalidArgumentProblem, problemFromConnectError } from "@emporium/platform/errors/problem";
+import type { Logger } from "@emporium/platform/log/logger";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { healthz, type Readiness, readyz } from "./operations.js";
+import { sendProblem } from "./problem-response.js";
+import { type PublicService, restRouter } from "./rest-router.js";
+import { restRoutesOf } from "./transcoding/rest-routes.js";
+
+export interface GatewayDeps {
+  logger: Logger;
+  services: PublicService[];
+  readiness: Readiness;
+  deadlineMs: number;
+  bodyLimit: string;
+}
+
+const REQUEST_ID = "x-request-id";
+
+/** Body-parser failures, which happen before any route runs. */
+function bodyErrorProblem(error: { type?: string; status?: number }, instance: string) {
+  const violation = (description: string): FieldViolation[] => [{ field: "body", description }];
+  switch (error.type) {
+    case "entity.parse.failed":
+      return invalidArgumentProblem(violation("is not valid JSON"), instance);
+    case "entity.too.large":
+      return { ...invalidArgumentProblem(violation("is larger than the limit"), instance), status: 413, title: "Payload too large" };
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return { ...invalidArgumentProblem(violation("has an unsupported encoding"), instance), status: 415, title: "Unsupported media type" };
+    default:
+      return undefined;
+  }
+}
+
+/** The public edge: REST/JSON transcoded from the annotated protos, plus operations endpoints. */
+export function createGatewayApp(deps: GatewayDeps) {
+  const { logger } = deps;
+  const routes = restRoutesOf(deps.services.map((s) => s.service));
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+
+  app.use((req, res, next) => {
+    const requestId = req.get(REQUEST_ID) ?? randomUUID();
+    res.setHeader(REQUEST_ID, requestId);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    const started = process.hrtime.bigint();
+    res.once("finish", () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
+    });
+    next();
+  });
+  app.get("/healthz", healthz);
+  app.get("/readyz", readyz(deps.readiness));
+  app.use(express.json({ limit: deps.bodyLimit }));
+  app.use(
+    restRouter(routes, deps.services, {
+      deadlineMs: deps.deadlineMs,
+      forwardHeaders: (req) => new Headers({ [REQUEST_ID]: String(req.get(REQUEST_ID) ?? "") }),
+    }),
+  );
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, problemFromConnectError(new ConnectError(`no route for ${req.method} ${req.path}`, Code.NotFound), req.originalUrl));
+  });
+  app.use((error: Error & { type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const problem = bodyErrorProblem(error, req.originalUrl);
+    if (!problem) logger.error({ err: error, path: req.path }, "unhandled gateway error");
+    sendProblem(res, problem ?? problemFromConnectError(new ConnectError("internal", Code.Internal), req.originalUrl));
+  });
+  return { app, routes };
+}

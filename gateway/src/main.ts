@@ -1,0 +1,43 @@
+import type { AddressInfo } from "node:net";
+import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
+import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
+import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
+import { createLogger } from "@emporium/platform/log/logger";
+import { createClientFactory } from "@emporium/platform/rpc/clients";
+import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
+import { createGatewayApp } from "./app.js";
+import { gatewayConfig } from "./config.js";
+import type { Readiness } from "./operations.js";
+
+const config = gatewayConfig();
+const logger = createLogger("gateway", config.LOG_LEVEL);
+const clients = createClientFactory({ defaultTimeoutMs: config.GATEWAY_DEADLINE_MS });
+const readiness: Readiness = { accepting: true, backends: { orders: clients.client(Health, config.ORDERS_URL) } };
+const { app, routes } = createGatewayApp({
+  logger,
+  readiness,
+  deadlineMs: config.GATEWAY_DEADLINE_MS,
+  bodyLimit: config.GATEWAY_BODY_LIMIT,
+  services: [{ service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) }],
+});
+
+const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`) }, `gateway listening on http://localhost:${port}`);
+});
+server.keepAliveTimeout = 65_000;
+
+onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
+  {
+    name: "http",
+    run: async () => {
+      readiness.accepting = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS / 2);
+      await closed;
+      clearTimeout(forced);
+    },
+  },
+  { name: "telemetry", run: shutdownTelemetry },
+]);

@@ -1,0 +1,32 @@
+import type { Client } from "@connectrpc/connect";
+import type { Health } from "@emporium/gen/grpc/health/v1/health_pb";
+import { HealthCheckResponse_ServingStatus } from "@emporium/gen/grpc/health/v1/health_pb";
+import type { Request, Response } from "express";
+
+export interface Readiness {
+  /** False once shutdown began: balancers must stop sending traffic. */
+  accepting: boolean;
+  backends: Record<string, Client<typeof Health>>;
+}
+
+/** Liveness: the process answers. */
+export const healthz = (_req: Request, res: Response) => {
+  res.json({ status: "ok" });
+};
+
+/** Readiness: not shutting down, and every backend reports SERVING. */
+export function readyz(readiness: Readiness) {
+  return async (_req: Request, res: Response) => {
+    const checks = await Promise.all(
+      Object.entries(readiness.backends).map(async ([name, health]) => {
+        const status = await health
+          .check({}, { timeoutMs: 500 })
+          .then((r) => HealthCheckResponse_ServingStatus[r.status])
+          .catch(() => "UNREACHABLE");
+        return [name, status] as const;
+      }),
+    );
+    const ready = readiness.accepting && checks.every(([, status]) => status === "SERVING");
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", accepting: readiness.accepting, backends: Object.fromEntries(checks) });
+  };
+}

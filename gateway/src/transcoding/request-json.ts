@@ -1,0 +1,50 @@
+import type { DescField, DescMessage, JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { ScalarType } from "@bufbuild/protobuf";
+import { ValidationError } from "@emporium/platform/errors/domain-errors";
+import type { RestRoute } from "./rest-routes.js";
+
+export type Query = Record<string, string | string[] | undefined>;
+
+const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function fieldByName(message: DescMessage, name: string): DescField | undefined {
+  return message.fields.find((field) => field.name === name || field.jsonName === name);
+}
+
+/** A query-string value as the JSON the field expects (repeated: comma-separated or repeated keys). */
+function queryValue(field: DescField, raw: string | string[]): JsonValue {
+  const values = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => (field.fieldKind === "list" ? value.split(",") : [value]));
+  const convert = (value: string): JsonValue => {
+    if (field.fieldKind === "scalar" || field.fieldKind === "list") {
+      if (field.scalar === ScalarType.BOOL) return value === "true" ? true : value === "false" ? false : value;
+    }
+    return value;
+  };
+  if (field.fieldKind === "list") return values.map(convert);
+  if (values.length > 1) throw new ValidationError([{ field: field.name, description: "must be given once" }]);
+  return convert(values[0] ?? "");
+}
+
+/**
+ * The request message as proto JSON, merged from the body (as the route's
+ * `body` says), the query string (fields not bound elsewhere) and the path
+ * variables, which win.
+ */
+export function requestJson(route: RestRoute, body: unknown, query: Query, pathParams: Record<string, string>): JsonObject {
+  let json: JsonObject = {};
+  if (route.body === "*") {
+    if (!isObject(body)) throw new ValidationError([{ field: "body", description: "must be a JSON object" }]);
+    json = { ...body };
+  } else if (route.body !== "" && body !== undefined) {
+    json[route.body] = body as JsonValue;
+  }
+  for (const [name, raw] of Object.entries(query)) {
+    if (raw === undefined) continue;
+    const field = fieldByName(route.method.input, name);
+    if (!field || field.fieldKind === "message" || field.fieldKind === "map" || field.name === route.body) {
+      throw new ValidationError([{ field: name, description: "is not a known query parameter" }]);
+    }
+    json[field.name] = queryValue(field, raw);
+  }
+  return { ...json, ...pathParams };
+}

@@ -1,0 +1,60 @@
+import { type DescMethod, type DescService, getOption, hasOption } from "@bufbuild/protobuf";
+import { http_response } from "@emporium/gen/emporium/api/v1/http_response_pb";
+import { http } from "@emporium/gen/google/api/annotations_pb";
+import { compilePathTemplate, type PathTemplate } from "./path-template.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** One REST route, read from a method's google.api.http annotation. */
+export interface RestRoute {
+  httpMethod: HttpMethod;
+  path: PathTemplate;
+  service: DescService;
+  method: DescMethod;
+  /** "" (no body), "*" (the whole request) or the name of one request field. */
+  body: string;
+  /** "" (the whole response) or the name of the response field to return. */
+  responseBody: string;
+  successStatus: number;
+  /** e.g. `/v1/orders/{order.id}`, filled from the response. */
+  locationTemplate: string;
+}
+
+const fail = (method: DescMethod, why: string): never => {
+  throw new Error(`cannot serve ${method.parent.typeName}/${method.name} over REST: ${why}`);
+};
+
+function routeOf(service: DescService, method: DescMethod): RestRoute | undefined {
+  if (!hasOption(method, http)) return undefined;
+  const rule = getOption(method, http);
+  if (method.methodKind !== "unary") fail(method, "only unary methods are transcoded");
+  if (rule.additionalBindings.length > 0) fail(method, "additional_bindings are not supported");
+  const { case: verb, value } = rule.pattern;
+  if (verb === undefined || verb === "custom") return fail(method, "a get/post/put/patch/delete pattern is required");
+  const httpMethod = verb.toUpperCase() as HttpMethod;
+  const path = compilePathTemplate(value);
+  const inputFields = new Set(method.input.fields.map((field) => field.name));
+  for (const field of path.fields) if (!inputFields.has(field)) fail(method, `path field ${field} is not in the request`);
+  if (rule.body !== "" && rule.body !== "*" && !inputFields.has(rule.body)) fail(method, `body field ${rule.body} is not in the request`);
+  const outputFields = new Set(method.output.fields.map((field) => field.name));
+  if (rule.responseBody !== "" && !outputFields.has(rule.responseBody)) fail(method, `response_body ${rule.responseBody} is not in the response`);
+  const response = hasOption(method, http_response) ? getOption(method, http_response) : undefined;
+  return {
+    httpMethod,
+    path,
+    service,
+    method,
+    body: rule.body,
+    responseBody: rule.responseBody,
+    successStatus: response?.status || 200,
+    locationTemplate: response?.location ?? "",
+  };
+}
+
+/**
+ * The REST routes of the public services: exactly the methods annotated with
+ * google.api.http. Unsupported annotations stop the gateway at start-up.
+ */
+export function restRoutesOf(services: DescService[]): RestRoute[] {
+  return services.flatMap((service) => service.methods.flatMap((method) => routeOf(service, method) ?? []));
+}

@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface ProcessSpec {
+  name: string;
+  /** Arguments to `node`. */
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface ProcessGroupOptions {
+  cwd: string;
+  /** Where each output line goes, tagged with its process name. */
+  onLine?: (name: string, line: string) => void;
+  /** Called when a process exits while the group is not stopping. */
+  onUnexpectedExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+const COLORS = [36, 33, 35, 32, 34, 31];
+
+/** Prints `[name] line` with a colour per process, as `npm start` shows them. */
+export function prefixedPrinter(names: string[]) {
+  const width = Math.max(...names.map((n) => n.length));
+  return (name: string, line: string) => {
+    const color = COLORS[names.indexOf(name) % COLORS.length];
+    process.stdout.write(`\x1b[${color}m[${name.padEnd(width)}]\x1b[0m ${line}\n`);
+  };
+}
+
+/**
+ * Runs several node processes as one: one tagged log stream, and a stop that
+ * sends SIGTERM to all, waits for them, and SIGKILLs what outlives the grace.
+ */
+export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOptions) {
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  for (const spec of specs) {
+    const child = spawn(process.execPath, spec.args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.set(spec.name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on("line", (line) => options.onLine?.(spec.name, line));
+    }
+    child.once("exit", (code, signal) => {
+      if (!stopping) options.onUnexpectedExit?.(spec.name, code, signal);
+    });
+  }
+
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  return {
+    children,
+    /** Sends a signal to one process (for fault tests). */
+    signal(name: string, signal: NodeJS.Signals) {
+      children.get(name)?.kill(signal);
+    },
+    exited: (name: string) => {
+      const child = children.get(name);
+      return child ? exited(child) : Promise.resolve();
+    },
+    async stop(graceMs = 15_000): Promise<void> {
+      stopping = true;
+      const all = [...children.values()];
+      for (const child of all) child.kill("SIGTERM");
+      const killer = setTimeout(() => {
+        for (const child of all) child.kill("SIGKILL");
+      }, graceMs);
+      await Promise.all(all.map(exited));
+      clearTimeout(killer);
+    },
+  };
+}
+
+export type ProcessGroup = ReturnType<typeof startProcessGroup>;

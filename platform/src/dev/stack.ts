@@ -1,0 +1,59 @@
+import type { ProcessSpec } from "./process-group.js";
+
+/** Where a local Emporium listens and which infrastructure it uses. */
+export interface StackOptions {
+  gatewayPort: number;
+  ordersPort: number;
+  inventoryPort: number;
+  /** Appended to every database name (`emporium_orders<suffix>`); tests use a unique one. */
+  databaseSuffix?: string;
+  /** Topic and consumer-group prefix; tests use a unique one. */
+  topicPrefix?: string;
+  seedDemoStock?: boolean;
+  /** Extra environment for every process (infrastructure URLs, OTEL_*). */
+  env?: Record<string, string>;
+}
+
+const TELEMETRY = "./platform/dist/src/telemetry/register.js";
+
+const nodeArgs = (main: string) => ["--enable-source-maps", "--import", TELEMETRY, main];
+
+/** The processes of Emporium, each its own node process, paths relative to the repo root. */
+export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
+  const suffix = options.databaseSuffix ?? "";
+  const shared = { ...options.env, KAFKA_TOPIC_PREFIX: options.topicPrefix ?? "" };
+  return [
+    {
+      name: "inventory",
+      args: nodeArgs("services/inventory/dist/src/main.js"),
+      env: {
+        ...shared,
+        OTEL_SERVICE_NAME: "inventory",
+        RPC_PORT: String(options.inventoryPort),
+        DATABASE_NAME: `emporium_inventory${suffix}`,
+        INVENTORY_SEED_DEMO: String(options.seedDemoStock ?? false),
+      },
+    },
+    {
+      name: "orders",
+      args: nodeArgs("services/orders/dist/src/main.js"),
+      env: {
+        ...shared,
+        OTEL_SERVICE_NAME: "orders",
+        RPC_PORT: String(options.ordersPort),
+        DATABASE_NAME: `emporium_orders${suffix}`,
+        INVENTORY_URL: `http://127.0.0.1:${options.inventoryPort}`,
+      },
+    },
+    {
+      name: "gateway",
+      args: nodeArgs("gateway/dist/src/main.js"),
+      env: {
+        ...shared,
+        OTEL_SERVICE_NAME: "gateway",
+        GATEWAY_PORT: String(options.gatewayPort),
+        ORDERS_URL: `http://127.0.0.1:${options.ordersPort}`,
+      },
+    },
+  ];
+}

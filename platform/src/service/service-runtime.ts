@@ -1,0 +1,116 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { z } from "zod";
+import { commonConfig, loadConfig, millis, port } from "../config/load-config.js";
+import { platformMigrations, migrate } from "../db/migrate.js";
+import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.js";
+import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from "../kafka/client.js";
+import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../kafka/event-consumer.js";
+import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
+import { createLogger, type Logger } from "../log/logger.js";
+import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
+import { createRpcServer, type RpcServer } from "../rpc/server.js";
+
+/** Settings every service process reads; a service adds its own on top. */
+export const serviceConfig = {
+  ...commonConfig,
+  RPC_HOST: z.string().default("127.0.0.1"),
+  RPC_TIMEOUT_MS: millis(2_000),
+};
+
+/** What a service's own code gets to build its handlers with. */
+export interface ServiceContext {
+  name: string;
+  logger: Logger;
+  pool: Pool;
+  kafka: Kafka;
+  producer: Producer;
+  clients: ClientFactory;
+  topicPrefix: string;
+}
+
+export interface ServiceDefinition {
+  /** Short name: logs, consumer group, default database `emporium_<name>`. */
+  name: string;
+  defaultPort: number;
+  migrationsDir: string;
+  /** Topics this service writes to or reads from (created when missing). */
+  topics: (prefix: string) => string[];
+  /** Fully qualified RPC service names, for health checks. */
+  serviceNames: string[];
+  routes: (router: ConnectRouter, ctx: ServiceContext) => void;
+  consumer?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => HandlerEntry[] };
+  /** Runs after migrations, before serving (e.g. demo data). */
+  afterMigrate?: (ctx: ServiceContext) => Promise<void>;
+}
+
+export interface RunningService {
+  port: number;
+  logger: Logger;
+  server: RpcServer;
+  /** Graceful stop: readiness off, drain RPCs, stop consuming, flush the outbox, close pools. */
+  stop(): Promise<void>;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Starts one service process: its database (created and migrated), Kafka
+ * topics, outbox relay, event consumer and RPC server, in that order, and
+ * knows how to stop them in the reverse order.
+ */
+export async function startService(definition: ServiceDefinition, env = process.env): Promise<RunningService> {
+  const config = loadConfig(
+    { ...serviceConfig, RPC_PORT: port(definition.defaultPort), DATABASE_NAME: z.string().default(`emporium_${definition.name}`) },
+    env,
+  );
+  const logger = createLogger(definition.name, config.LOG_LEVEL);
+  await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME);
+  const pool = createPool(databaseUrl(config.DATABASE_URL, config.DATABASE_NAME), definition.name);
+  const applied = await migrate(pool, [platformMigrations, { name: definition.name, dir: definition.migrationsDir }]);
+  if (applied.length > 0) logger.info({ applied }, "migrations applied");
+
+  const kafka = createKafka({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger });
+  await ensureTopics(kafka, definition.topics(config.KAFKA_TOPIC_PREFIX));
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const clients = createClientFactory({ defaultTimeoutMs: config.RPC_TIMEOUT_MS });
+  const ctx: ServiceContext = { name: definition.name, logger, pool, kafka, producer, clients, topicPrefix: config.KAFKA_TOPIC_PREFIX };
+  await definition.afterMigrate?.(ctx);
+
+  const relay: OutboxRelay = createOutboxRelay({ pool, producer, logger });
+  await relay.start();
+  let consumer: EventConsumer | undefined;
+  if (definition.consumer) {
+    consumer = createEventConsumer({
+      kafka,
+      producer,
+      pool,
+      logger,
+      groupId: `${config.KAFKA_TOPIC_PREFIX}${definition.name}`,
+      topics: definition.consumer.topics(config.KAFKA_TOPIC_PREFIX),
+      handlers: definition.consumer.handlers(ctx),
+    });
+    await consumer.start();
+  }
+
+  const server = createRpcServer({
+    logger,
+    serviceNames: definition.serviceNames,
+    routes: (router) => definition.routes(router, ctx),
+  });
+  const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
+  logger.info({ port: boundPort }, `${definition.name} listening (gRPC, Connect, gRPC-Web over h2c)`);
+
+  return {
+    port: boundPort,
+    logger,
+    server,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    async stop() {
+      await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2);
+      await consumer?.stop();
+      await relay.stop();
+      await producer.disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import type { RequestedLine } from "../domain/reservation.js";
+
+export interface StockRow {
+  product_id: string;
+  available: string;
+  reserved: string;
+  sold: string;
+  on_hand: string;
+}
+
+/** Postgres access for stock levels and reservations. */
+export const stockStore = {
+  async getMany(pool: Pool, productIds: string[]): Promise<StockRow[]> {
+    const { rows } = await pool.query<StockRow>(
+      "SELECT product_id, available, reserved, sold, on_hand FROM stock WHERE product_id = ANY($1::text[])",
+      [productIds],
+    );
+    return rows;
+  },
+
+  /** Available units per product, rows locked in a fixed order so concurrent reservations cannot deadlock. */
+  async lockAvailable(tx: PoolClient, productIds: string[]): Promise<Map<string, number>> {
+    const { rows } = await tx.query<{ product_id: string; available: string }>(
+      "SELECT product_id, available FROM stock WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE",
+      [productIds],
+    );
+    return new Map(rows.map((row) => [row.product_id, Number(row.available)]));
+  },
+
+  async hold(tx: PoolClient, orderId: string, lines: RequestedLine[]): Promise<void> {
+    await tx.query(
+      `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::int[]) AS w(product_id, quantity))
+       UPDATE stock s SET available = s.available - w.quantity, reserved = s.reserved + w.quantity, updated_at = now()
+         FROM wanted w WHERE s.product_id = w.product_id`,
+      [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+    );
+    await tx.query(
+      `INSERT INTO reservations (order_id, product_id, quantity, status)
+       SELECT $1, product_id, quantity, 'HELD' FROM unnest($2::text[], $3::int[]) AS w(product_id, quantity)`,
+      [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+    );
+  },
+
+  /** Adds stock for products, creating them when new (demo data, restocking). */
+  async restock(db: Pool | PoolClient, items: { productId: string; quantity: number }[]): Promise<void> {
+    await db.query(
+      `INSERT INTO stock (product_id, available)
+       SELECT * FROM unnest($1::text[], $2::bigint[])
+       ON CONFLICT (product_id) DO NOTHING`,
+      [items.map((i) => i.productId), items.map((i) => i.quantity)],
+    );
+  },
+};
+
+export type StockStore = typeof stockStore;

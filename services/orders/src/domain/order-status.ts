@@ -1,0 +1,20 @@
+import type { OrderStatus } from "./order.js";
+
+/** What can happen to an order, as seen by the saga. */
+export type OrderEvent = "STOCK_RESERVED" | "STOCK_REJECTED";
+
+const transitions: Record<OrderEvent, { from: OrderStatus[]; to: OrderStatus }> = {
+  STOCK_RESERVED: { from: ["PENDING"], to: "AWAITING_PAYMENT" },
+  STOCK_REJECTED: { from: ["PENDING"], to: "REJECTED" },
+};
+
+/**
+ * The status an event moves an order to, or undefined when the event does
+ * not apply in the current status (a late or repeated event is a no-op).
+ */
+export function nextStatus(current: OrderStatus, event: OrderEvent): OrderStatus | undefined {
+  const rule = transitions[event];
+  return rule.from.includes(current) ? rule.to : undefined;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(["CONFIRMED", "REJECTED", "CANCELLED"]);

@@ -1,0 +1,37 @@
+import { create } from "@bufbuild/protobuf";
+import { OrderPlacedSchema, OrderStatusChangedSchema } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
+import type { PoolClient } from "@emporium/platform/db/pool";
+import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import type { Order, OrderStatus } from "../domain/order.js";
+import { toProtoOrder, toProtoStatus } from "../proto-mapping.js";
+import { EVENT_SOURCE } from "./topics.js";
+
+/** Events about one order share its id as key, so they stay in order. */
+export function publishOrderPlaced(tx: PoolClient, topic: string, order: Order): Promise<string> {
+  return appendToOutbox(tx, {
+    topic,
+    key: order.id,
+    source: EVENT_SOURCE,
+    schema: OrderPlacedSchema,
+    message: create(OrderPlacedSchema, { order: toProtoOrder(order) }),
+  });
+}
+
+export function publishStatusChanged(
+  tx: PoolClient,
+  topic: string,
+  change: { orderId: string; from: OrderStatus; to: OrderStatus; reason: string },
+): Promise<string> {
+  return appendToOutbox(tx, {
+    topic,
+    key: change.orderId,
+    source: EVENT_SOURCE,
+    schema: OrderStatusChangedSchema,
+    message: create(OrderStatusChangedSchema, {
+      orderId: change.orderId,
+      previousStatus: toProtoStatus(change.from),
+      status: toProtoStatus(change.to),
+      reason: change.reason,
+    }),
+  });
+}

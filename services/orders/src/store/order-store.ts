@@ -1,0 +1,66 @@
+import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import type { Order, OrderStatus } from "../domain/order.js";
+
+type Queryable = Pool | PoolClient;
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  status: OrderStatus;
+  status_reason: string;
+  created_at: Date;
+  updated_at: Date;
+  lines: { product_id: string; quantity: number }[];
+}
+
+const toOrder = (row: OrderRow): Order => ({
+  id: row.id,
+  customerId: row.customer_id,
+  status: row.status,
+  statusReason: row.status_reason,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  lines: row.lines.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+});
+
+const SELECT_ORDER = `
+  SELECT o.id, o.customer_id, o.status, o.status_reason, o.created_at, o.updated_at,
+         COALESCE(json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity) ORDER BY l.line_no)
+                  FILTER (WHERE l.order_id IS NOT NULL), '[]') AS lines
+    FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id
+   WHERE o.id = $1
+   GROUP BY o.id`;
+
+/** Postgres access for orders; callers pass a transaction when they need one. */
+export const orderStore = {
+  async insert(tx: PoolClient, order: Order): Promise<void> {
+    await tx.query(
+      `INSERT INTO orders (id, customer_id, status, status_reason, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [order.id, order.customerId, order.status, order.statusReason, order.createdAt, order.updatedAt],
+    );
+    await tx.query(
+      `INSERT INTO order_lines (order_id, line_no, product_id, quantity)
+       SELECT $1, ordinality, product_id, quantity
+         FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS l(product_id, quantity, ordinality)`,
+      [order.id, order.lines.map((l) => l.productId), order.lines.map((l) => l.quantity)],
+    );
+  },
+
+  async get(db: Queryable, id: string): Promise<Order | undefined> {
+    const { rows } = await db.query<OrderRow>(SELECT_ORDER, [id]);
+    return rows[0] && toOrder(rows[0]);
+  },
+
+  /** Reads an order's status and locks its row for the rest of the transaction. */
+  async lockStatus(tx: PoolClient, id: string): Promise<OrderStatus | undefined> {
+    const { rows } = await tx.query<{ status: OrderStatus }>("SELECT status FROM orders WHERE id = $1 FOR UPDATE", [id]);
+    return rows[0]?.status;
+  },
+
+  async setStatus(tx: PoolClient, id: string, status: OrderStatus, reason: string): Promise<void> {
+    await tx.query("UPDATE orders SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1", [id, status, reason]);
+  },
+};
+
+export type OrderStore = typeof orderStore;
