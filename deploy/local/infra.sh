@@ -11,9 +11,16 @@
 #   redis      56379         EMPORIUM_REDIS_PORT     .infra/redis     .infra/logs/redis.log
 #   kafka      59092 (+59093 controller)             .infra/kafka     .infra/logs/kafka.log
 #              EMPORIUM_KAFKA_PORT / EMPORIUM_KAFKA_CONTROLLER_PORT
+#              (EMPORIUM_KAFKA_START_TIMEOUT, default 120 s)
+#
+# Ports can only be changed while the component is stopped (`down` first).
+# As root, postgres runs as the `postgres` OS user; if that user cannot reach
+# the checkout (e.g. under /root) its data goes to /var/tmp/emporium-<hash>/pg
+# and .infra/pg is a symlink to it (details in lib/postgres.sh).
 #
 # All state lives in <repo>/.infra (git-ignored); `down` keeps the data,
-# `rm -rf .infra` (after `down`) resets everything.
+# `rm -rf .infra` (after `down`; plus /var/tmp/emporium-<hash> in the
+# postgres fallback case) resets everything.
 # External infra: when DATABASE_URL / REDIS_URL / KAFKA_BROKERS is set, the
 # matching local service is not started.
 #
@@ -25,7 +32,8 @@
 # kafkajs 2.2.4 vs Kafka 4.x (KIP-896 removed old protocol versions in 4.0):
 # verified working against 4.3.1 - admin.createTopics, producer.send with
 # headers, consumer group (fromBeginning, eachMessage, commitOffsets),
-# admin.fetchTopicOffsets / fetchOffsets. kafkajs picks the highest version it
+# admin.fetchTopicOffsets / fetchOffsets, plus an idempotent transactional
+# producer with sendOffsets. kafkajs picks the highest version it
 # knows from ApiVersions (e.g. Produce v7, Fetch v11, JoinGroup v5,
 # FindCoordinator v2, ListOffsets v3, OffsetCommit v5, CreateTopics v3), all of
 # which 4.x still accepts. The first consumer-group join after a fresh format

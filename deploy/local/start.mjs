@@ -39,7 +39,10 @@ process.on("SIGTERM", () => void stop(0));
 
 async function waitForGateway() {
   for (let i = 0; i < 120 && !stopping; i++) {
-    const ready = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return true;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type FieldViolation } from "@emporium/platform/errors/domain-errors";
+import type { FieldViolation } from "@emporium/platform/errors/domain-errors";
 import { invalidArgumentProblem, problemFromConnectError } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -29,7 +29,11 @@ function bodyErrorProblem(error: { type?: string; status?: number }, instance: s
       return { ...invalidArgumentProblem(violation("is larger than the limit"), instance), status: 413, title: "Payload too large" };
     case "encoding.unsupported":
     case "charset.unsupported":
-      return { ...invalidArgumentProblem(violation("has an unsupported encoding"), instance), status: 415, title: "Unsupported media type" };
+      return {
+        ...invalidArgumentProblem(violation("has an unsupported encoding"), instance),
+        status: 415,
+        title: "Unsupported media type",
+      };
     default:
       return undefined;
   }

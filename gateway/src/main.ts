@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
+import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createClientFactory } from "@emporium/platform/rpc/clients";

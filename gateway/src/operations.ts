@@ -27,6 +27,8 @@ export function readyz(readiness: Readiness) {
       }),
     );
     const ready = readiness.accepting && checks.every(([, status]) => status === "SERVING");
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", accepting: readiness.accepting, backends: Object.fromEntries(checks) });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? "ready" : "not ready", accepting: readiness.accepting, backends: Object.fromEntries(checks) });
   };
 }

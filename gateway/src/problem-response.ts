@@ -16,6 +16,7 @@ export function sendProblem(res: Response, problem: Problem): void {
 
 /** Any error -> problem+json, through the one mapping in platform/errors. */
 export function sendError(res: Response, error: unknown, instance: string): void {
-  const connectError = error instanceof DomainError || error instanceof ConnectError ? toConnectError(error) : new ConnectError("internal", Code.Internal);
+  const connectError =
+    error instanceof DomainError || error instanceof ConnectError ? toConnectError(error) : new ConnectError("internal", Code.Internal);
   sendProblem(res, problemFromConnectError(connectError, instance));
 }

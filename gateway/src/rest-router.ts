@@ -44,6 +44,11 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
     if (allowed.length === 0) return next();
     res.setHeader("Allow", allowed.join(", "));
     const error = new ConnectError(`${req.method} is not allowed here`, Code.Unimplemented);
-    sendProblem(res, { ...problemFromConnectError(error, req.originalUrl), status: 405, title: "Method not allowed", detail: `${req.method} is not allowed here` });
+    sendProblem(res, {
+      ...problemFromConnectError(error, req.originalUrl),
+      status: 405,
+      title: "Method not allowed",
+      detail: `${req.method} is not allowed here`,
+    });
   };
 }

@@ -92,7 +92,7 @@ require_same_port() {
 pid_alive() {
   [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
   local stat
-  stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
   stat=${stat##*) }
   [[ ${stat%% *} != Z ]]
 }

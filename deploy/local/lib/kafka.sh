@@ -114,13 +114,15 @@ kafka_launch() {
   # setsid+nohup: fully detached from this shell/terminal. cwd = state dir
   # (JVM crash files land there, and pid_is_ours checks it). 9>&- closes the
   # infra.sh lock fd so the broker does not hold the lock.
+  # log4j2.shutdownHookEnabled=false: otherwise log4j stops logging as soon as
+  # SIGTERM arrives and the broker's own shutdown messages are lost.
   (
     cd "$KAFKA_DIR" || exit 1
     setsid nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
       -XX:ErrorFile="$LOG_DIR/kafka-hs_err_%p.log" -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$KAFKA_SRC/log4j2.properties" \
-      -Dkafka.logs.dir="$LOG_DIR" \
+      -Dlog4j2.shutdownHookEnabled=false -Dkafka.logs.dir="$LOG_DIR" \
       -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_CONF" \
       </dev/null >>"$KAFKA_LOG" 2>&1 9>&- &
     echo $! >"$KAFKA_PIDFILE"
@@ -161,6 +163,7 @@ kafka_start() {
     kafka_fetch_libs
     kafka_write_conf
     kafka_format
+    touch "$KAFKA_LOG"
     KAFKA_LOG_OFFSET=$(stat -c %s "$KAFKA_LOG")
     log "kafka: starting $(kafka_version) on 127.0.0.1:$KAFKA_PORT (log: $KAFKA_LOG)"
     save_port kafka "$KAFKA_PORT"

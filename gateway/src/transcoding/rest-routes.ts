@@ -37,7 +37,8 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
   for (const field of path.fields) if (!inputFields.has(field)) fail(method, `path field ${field} is not in the request`);
   if (rule.body !== "" && rule.body !== "*" && !inputFields.has(rule.body)) fail(method, `body field ${rule.body} is not in the request`);
   const outputFields = new Set(method.output.fields.map((field) => field.name));
-  if (rule.responseBody !== "" && !outputFields.has(rule.responseBody)) fail(method, `response_body ${rule.responseBody} is not in the response`);
+  if (rule.responseBody !== "" && !outputFields.has(rule.responseBody))
+    fail(method, `response_body ${rule.responseBody} is not in the response`);
   const response = hasOption(method, http_response) ? getOption(method, http_response) : undefined;
   return {
     httpMethod,

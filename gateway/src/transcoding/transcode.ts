@@ -3,8 +3,8 @@ import type { Client } from "@connectrpc/connect";
 import { ValidationError } from "@emporium/platform/errors/domain-errors";
 import type { Request, Response } from "express";
 import { sendError } from "../problem-response.js";
-import { type Query, requestJson } from "./request-json.js";
 import { violationFromJsonError } from "./json-errors.js";
+import { type Query, requestJson } from "./request-json.js";
 import type { RestRoute } from "./rest-routes.js";
 
 type UnaryCall = (input: unknown, options: { timeoutMs: number; signal: AbortSignal; headers: Headers }) => Promise<unknown>;
@@ -18,7 +18,12 @@ export interface TranscodeOptions {
 /** Fills `{order.id}`-style placeholders from the response JSON. */
 function fillLocation(template: string, json: JsonObject): string {
   return template.replace(/\{([\w.]+)\}/g, (_, path: string) => {
-    const value = path.split(".").reduce<JsonValue | undefined>((node, key) => (node && typeof node === "object" && !Array.isArray(node) ? node[key] : undefined), json);
+    const value = path
+      .split(".")
+      .reduce<JsonValue | undefined>(
+        (node, key) => (node && typeof node === "object" && !Array.isArray(node) ? node[key] : undefined),
+        json,
+      );
     return encodeURIComponent(String(value ?? ""));
   });
 }

@@ -50,7 +50,9 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
   }
 
   const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   return {
     children,

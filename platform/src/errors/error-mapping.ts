@@ -25,7 +25,7 @@ export function toConnectError(error: unknown): ConnectError {
 
 /** The field violations carried by a Connect error, if any. */
 export function fieldViolationsOf(error: ConnectError): FieldViolation[] {
-  return error.findDetails(BadRequestSchema).flatMap((detail) =>
-    detail.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
-  );
+  return error
+    .findDetails(BadRequestSchema)
+    .flatMap((detail) => detail.fieldViolations.map((v) => ({ field: v.field, description: v.description })));
 }

@@ -5,8 +5,8 @@ import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
 import { isTransient } from "../errors/transient.js";
 import type { Logger } from "../log/logger.js";
 import { extractTraceContext } from "../telemetry/propagation.js";
-import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
 import { deadLetterTopic } from "./client.js";
+import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
 
 const tracer = trace.getTracer("@emporium/platform/kafka");
 
@@ -73,10 +73,10 @@ export function createEventConsumer(options: EventConsumerOptions) {
       throw new PoisonMessageError(`cannot decode ${meta.type}: ${(error as Error).message}`);
     }
     return withTransaction(pool, async (tx) => {
-      const fresh = await tx.query(
-        "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        [groupId, meta.id],
-      );
+      const fresh = await tx.query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [
+        groupId,
+        meta.id,
+      ]);
       if (fresh.rowCount === 0) return "duplicate";
       await entry.handle(event, tx, meta);
       return "applied";
@@ -171,4 +171,3 @@ export function createEventConsumer(options: EventConsumerOptions) {
 }
 
 export type EventConsumer = ReturnType<typeof createEventConsumer>;
-

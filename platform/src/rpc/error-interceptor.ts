@@ -1,5 +1,4 @@
-import { type Interceptor } from "@connectrpc/connect";
-import { ConnectError } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { DomainError } from "../errors/domain-errors.js";
 import { toConnectError } from "../errors/error-mapping.js";
 import type { Logger } from "../log/logger.js";

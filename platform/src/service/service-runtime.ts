@@ -1,7 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { z } from "zod";
 import { commonConfig, loadConfig, millis, port } from "../config/load-config.js";
-import { platformMigrations, migrate } from "../db/migrate.js";
+import { migrate, platformMigrations } from "../db/migrate.js";
 import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.js";
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from "../kafka/client.js";
 import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../kafka/event-consumer.js";

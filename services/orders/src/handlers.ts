@@ -3,6 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
+import { trace } from "@opentelemetry/api";
 import { newOrder, rejectUnknownProducts, validateLines } from "./domain/order.js";
 import { publishOrderPlaced } from "./events/publish.js";
 import type { OrderTopics } from "./events/topics.js";
@@ -33,6 +34,7 @@ export function createOrderHandlers({ pool, store, products, topics }: Deps): Se
       rejectUnknownProducts(lines, await products.findMissing(lines.map((line) => line.productId)));
       const customerId = ctx.requestHeader.get(CUSTOMER_HEADER) ?? "anonymous";
       const order = newOrder(randomUUID(), customerId, lines, new Date());
+      trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
       await withTransaction(pool, async (tx) => {
         await store.insert(tx, order);
         await publishOrderPlaced(tx, topics.orders, order);

@@ -19,7 +19,10 @@ export function inventoryEventHandlers({ store, topics }: Deps): HandlerEntry[] 
       const order = event.order;
       if (!order) return;
       const lines = order.lines.map((line) => ({ productId: line.productId, quantity: line.quantity }));
-      const available = await store.lockAvailable(tx, lines.map((line) => line.productId));
+      const available = await store.lockAvailable(
+        tx,
+        lines.map((line) => line.productId),
+      );
       const plan = planReservation(lines, available);
       const envelope = { topic: topics.inventory, key: order.id, source: EVENT_SOURCE };
       if (plan.ok) {

@@ -1,5 +1,5 @@
-import { ValidationError } from "@emporium/platform/errors/domain-errors";
 import type { FieldViolation } from "@emporium/platform/errors/domain-errors";
+import { ValidationError } from "@emporium/platform/errors/domain-errors";
 
 export type OrderStatus = "PENDING" | "AWAITING_PAYMENT" | "CONFIRMED" | "REJECTED" | "CANCELLED";
 

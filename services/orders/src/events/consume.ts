@@ -2,7 +2,7 @@ import { StockRejectedSchema, StockReservedSchema } from "@emporium/gen/emporium
 import type { PoolClient } from "@emporium/platform/db/pool";
 import { type HandlerEntry, on } from "@emporium/platform/kafka/event-consumer";
 import type { Logger } from "@emporium/platform/log/logger";
-import { type OrderEvent, nextStatus } from "../domain/order-status.js";
+import { nextStatus, type OrderEvent } from "../domain/order-status.js";
 import type { OrderStore } from "../store/order-store.js";
 import { publishStatusChanged } from "./publish.js";
 import type { OrderTopics } from "./topics.js";

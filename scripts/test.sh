@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# npm test: lint and format, proto lint, generated-code drift, typecheck and
+# build, then unit, integration and end-to-end tests against real
+# PostgreSQL, Redis and Kafka (started here unless the environment points at
+# external ones).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "node $(node --version)"
+case "$(node --version)" in v24.*) ;; *) echo "expected Node 24 (from the 'node' devDependency); run 'npm ci' first" >&2; exit 1 ;; esac
+
+step "lint and format (biome)"
+biome check .
+
+step "proto lint (buf)"
+buf lint
+
+step "generated code drift"
+bash scripts/check-generated.sh
+
+step "typecheck and build (tsc -b)"
+tsc -b
+
+step "infrastructure"
+bash deploy/local/infra.sh up
+source deploy/local/env.sh
+
+step "tests"
+node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 \
+  'platform/dist/test/**/*.test.js' \
+  'services/*/dist/test/**/*.test.js' \
+  'gateway/dist/test/**/*.test.js' \
+  'tests/dist/test/**/*.test.js'

@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { startProcessGroup } from "@emporium/platform/dev/process-group";
+import { emporiumProcesses, type StackOptions } from "@emporium/platform/dev/stack";
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { eventually } from "./eventually.js";
+import { freePort } from "./free-port.js";
+import { infraEnv } from "./infra-env.js";
+
+export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/**
+ * A whole Emporium (every service and the gateway as real processes) on free
+ * ports, with its own databases and Kafka topics, so test files never see
+ * each other's data. `stop` ends the processes and drops what it created.
+ */
+export async function startStack(options: { env?: Record<string, string> } = {}) {
+  const id = randomBytes(4).toString("hex");
+  const ports = { gatewayPort: await freePort(), ordersPort: await freePort(), inventoryPort: await freePort() };
+  const stackOptions: StackOptions = {
+    ...ports,
+    databaseSuffix: `_t${id}`,
+    topicPrefix: `t${id}.`,
+    seedDemoStock: true,
+    env: { ...infraEnv, KAFKAJS_NO_PARTITIONER_WARNING: "1", LOG_LEVEL: "info", OTEL_TRACES_EXPORTER: "none", ...options.env },
+  };
+  const logs: string[] = [];
+  const group = startProcessGroup(emporiumProcesses(stackOptions), {
+    cwd: repoRoot,
+    onLine: (name, line) => logs.push(`[${name}] ${line}`),
+  });
+  const gatewayUrl = `http://127.0.0.1:${ports.gatewayPort}`;
+  const stack = {
+    id,
+    ...ports,
+    gatewayUrl,
+    ordersUrl: `http://127.0.0.1:${ports.ordersPort}`,
+    inventoryUrl: `http://127.0.0.1:${ports.inventoryPort}`,
+    topicPrefix: stackOptions.topicPrefix ?? "",
+    databases: { orders: `emporium_orders_t${id}`, inventory: `emporium_inventory_t${id}` },
+    group,
+    logs,
+    /** A pool on one of this stack's databases (closed by the caller). */
+    pool: (service: "orders" | "inventory") => {
+      const url = new URL(infraEnv.DATABASE_URL);
+      url.pathname = `/${stack.databases[service]}`;
+      return new pg.Pool({ connectionString: url.toString(), max: 2 });
+    },
+    async stop() {
+      await group.stop();
+      await dropStackData(id, stack.databases, stack.topicPrefix);
+    },
+  };
+  try {
+    await eventually(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the stack to be ready", 60_000);
+  } catch (error) {
+    await group.stop();
+    throw new Error(`${(error as Error).message}\n--- process logs ---\n${logs.slice(-60).join("\n")}`);
+  }
+  return stack;
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+async function dropStackData(id: string, databases: Record<string, string>, topicPrefix: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: infraEnv.DATABASE_URL });
+  await admin.connect();
+  for (const database of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  await admin.end();
+  const kafka = new Kafka({ clientId: `test-cleanup-${id}`, brokers: infraEnv.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const topics = (await kafkaAdmin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
+  if (topics.length > 0) await kafkaAdmin.deleteTopics({ topics });
+  await kafkaAdmin.disconnect();
+}

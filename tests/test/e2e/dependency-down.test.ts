@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { request } from "../../src/harness/http.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
+
+const DEADLINE_MS = 1_500;
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: String(DEADLINE_MS) } });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+// Bounds each request so a hang fails the test instead of stalling it.
+const bounded = () => ({ signal: AbortSignal.timeout(DEADLINE_MS * 4) });
+const order = { items: [{ product_id: "demo-005", quantity: 1 }] };
+
+test("a hung inventory makes order creation a 504 problem at the deadline, not a hang", async () => {
+  stack.group.signal("inventory", "SIGSTOP");
+  try {
+    const response = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
+
+    assert.equal(response.status, 504);
+    assert.equal(response.body.type, "https://emporium.dev/problems/deadline-exceeded");
+  } finally {
+    stack.group.signal("inventory", "SIGCONT");
+  }
+});
+
+test("inventory stopped: order creation is a 503 problem with Retry-After", async () => {
+  stack.group.signal("inventory", "SIGTERM");
+  await stack.group.exited("inventory");
+
+  const response = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
+
+  assert.equal(response.status, 503);
+  assert.equal(response.headers.get("retry-after"), "1");
+  assert.equal(response.headers.get("content-type"), "application/problem+json; charset=utf-8");
+  assert.doesNotMatch(JSON.stringify(response.body), /127\.0\.0\.1|ECONNREFUSED/, "no internal detail leaks");
+});
+
+test("orders stopped by SIGTERM exits cleanly; the gateway answers 503 and reports not ready", async () => {
+  const exitCode = new Promise<number | null>((resolve) => stack.group.children.get("orders")?.once("exit", (code) => resolve(code)));
+  stack.group.signal("orders", "SIGTERM");
+  assert.equal(await exitCode, 0);
+
+  const create = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
+  const read = await request(`${stack.gatewayUrl}/v1/orders/2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f`, bounded());
+  const ready = await request(`${stack.gatewayUrl}/readyz`, bounded());
+
+  assert.equal(create.status, 503);
+  assert.equal(read.status, 503);
+  assert.equal(create.headers.get("retry-after"), "1");
+  assert.equal(ready.status, 503);
+  assert.ok(stack.logs.some((line) => line.startsWith("[orders]") && line.includes('"msg":"stopped"')));
+});

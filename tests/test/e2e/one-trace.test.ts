@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { eventually } from "../../src/harness/eventually.js";
+import { request } from "../../src/harness/http.js";
+import { type ReceivedSpan, startOtlpReceiver } from "../../src/harness/otlp-receiver.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
+
+const SERVER = 2;
+const CLIENT = 3;
+const PRODUCER = 4;
+const CONSUMER = 5;
+
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+let stack: Stack;
+before(async () => {
+  receiver = await startOtlpReceiver();
+  stack = await startStack({ env: { ...receiver.env, OTEL_TRACES_EXPORTER: "otlp" } });
+});
+after(async () => {
+  await stack?.stop();
+  await receiver?.close();
+});
+
+const has = (spans: ReceivedSpan[], service: string, kind: number, name: RegExp) =>
+  spans.find((s) => s.service === service && s.kind === kind && name.test(s.name));
+
+test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inventory", async () => {
+  const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
+    method: "POST",
+    json: { items: [{ product_id: "demo-003", quantity: 1 }] },
+  });
+  const orderId = String(body.id);
+
+  const trace = await eventually(async () => {
+    const createSpan = receiver.spans.find((s) => s.attributes["emporium.orders.order_id"] === orderId);
+    if (!createSpan) return undefined;
+    const spans = receiver.spans.filter((s) => s.traceId === createSpan.traceId);
+    // Complete once orders has processed inventory's reply (and its database work is exported).
+    const reply = has(spans, "orders", CONSUMER, /inventory\.v1/);
+    const replyDb = reply && spans.some((s) => s.service === "orders" && s.parentSpanId === reply.spanId);
+    return replyDb ? spans : undefined;
+  }, "the spans of the whole saga step");
+
+  const expected: [string, number, RegExp][] = [
+    ["gateway", SERVER, /^POST/],
+    ["gateway", CLIENT, /^emporium\.orders\.v1\.OrderService\/CreateOrder$/],
+    ["orders", SERVER, /^emporium\.orders\.v1\.OrderService\/CreateOrder$/],
+    ["orders", CLIENT, /^emporium\.inventory\.v1\.InventoryService\/BatchGetStock$/],
+    ["inventory", SERVER, /^emporium\.inventory\.v1\.InventoryService\/BatchGetStock$/],
+    ["orders", PRODUCER, /^publish .*orders\.v1$/],
+    ["inventory", CONSUMER, /^process .*orders\.v1$/],
+    ["inventory", PRODUCER, /^publish .*inventory\.v1$/],
+    ["orders", CONSUMER, /^process .*inventory\.v1$/],
+  ];
+  for (const [service, kind, name] of expected) {
+    assert.ok(
+      has(trace, service, kind, name),
+      `missing ${service} span ${name} (kind ${kind}); got:\n${trace.map((s) => `${s.service} ${s.kind} ${s.name}`).join("\n")}`,
+    );
+  }
+  for (const service of ["orders", "inventory"]) {
+    assert.ok(
+      trace.some((s) => s.service === service && (s.attributes["db.system.name"] ?? s.attributes["db.system"]) === "postgresql"),
+      `no Postgres span from ${service}`,
+    );
+  }
+
+  // One tree: a single root (the gateway's HTTP span), every other span's parent in the trace.
+  const ids = new Set(trace.map((s) => s.spanId));
+  const roots = trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+  assert.equal(roots.length, 1, `expected one root, got ${roots.map((s) => `${s.service}:${s.name}`).join(", ")}`);
+  assert.equal(roots[0]?.service, "gateway");
+
+  // Kafka hops are parent/child: the consumer's parent is the producer's span.
+  const publish = has(trace, "orders", PRODUCER, /orders\.v1/);
+  const consume = has(trace, "inventory", CONSUMER, /orders\.v1/);
+  assert.equal(consume?.parentSpanId, publish?.spanId);
+});

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { eventually } from "../../src/harness/eventually.js";
+import { request } from "../../src/harness/http.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+const placeOrder = (items: unknown) => request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: { items } });
+const orderStatus = async (location: string) => (await request(`${stack.gatewayUrl}${location}`)).body.status;
+
+describe("POST /v1/orders", () => {
+  test("accepts an order with 202, a Location and the PENDING order", async () => {
+    const response = await placeOrder([{ product_id: "demo-001", quantity: 2 }]);
+
+    assert.equal(response.status, 202);
+    assert.equal(response.headers.get("location"), `/v1/orders/${response.body.id}`);
+    assert.equal(response.body.status, "ORDER_STATUS_PENDING");
+    assert.deepEqual(response.body.lines, [{ product_id: "demo-001", quantity: 2 }]);
+  });
+
+  test("moves an order on to AWAITING_PAYMENT once its stock is reserved", async () => {
+    const { headers } = await placeOrder([{ product_id: "demo-002", quantity: 3 }]);
+    const location = String(headers.get("location"));
+
+    const status = await eventually(async () => {
+      const current = await orderStatus(location);
+      return current === "ORDER_STATUS_PENDING" ? undefined : current;
+    }, "the order to leave PENDING");
+
+    assert.equal(status, "ORDER_STATUS_AWAITING_PAYMENT");
+    const pool = stack.pool("inventory");
+    const { rows } = await pool.query("SELECT available, reserved, on_hand FROM stock WHERE product_id = 'demo-002'");
+    await pool.end();
+    assert.deepEqual(rows[0], { available: "997", reserved: "3", on_hand: "1000" });
+  });
+
+  test("rejects an order when stock is short, saying which product", async () => {
+    const { headers } = await placeOrder([{ product_id: "demo-scarce", quantity: 5 }]);
+    const location = String(headers.get("location"));
+
+    const order = await eventually(async () => {
+      const { body } = await request(`${stack.gatewayUrl}${location}`);
+      return body.status === "ORDER_STATUS_PENDING" ? undefined : body;
+    }, "the order to be rejected");
+
+    assert.equal(order.status, "ORDER_STATUS_REJECTED");
+    assert.match(String(order.status_reason), /demo-scarce \(asked 5, available 1\)/);
+  });
+});
+
+describe("bad input is a 400 problem naming the field", () => {
+  const cases: { name: string; body: string; field: string }[] = [
+    { name: "malformed JSON", body: "{not json", field: "body" },
+    { name: "a body that is not an object", body: "[1,2]", field: "body" },
+    { name: "missing items", body: "{}", field: "items" },
+    { name: "an empty item list", body: '{"items":[]}', field: "items" },
+    { name: "a zero quantity", body: '{"items":[{"product_id":"demo-001","quantity":0}]}', field: "items[0].quantity" },
+    { name: "a negative quantity", body: '{"items":[{"product_id":"demo-001","quantity":-4}]}', field: "items[0].quantity" },
+    { name: "a quantity that is not a number", body: '{"items":[{"product_id":"demo-001","quantity":"two"}]}', field: "quantity" },
+    {
+      name: "an unknown product",
+      body: '{"items":[{"product_id":"demo-001","quantity":1},{"product_id":"no-such","quantity":1}]}',
+      field: "items[1].product_id",
+    },
+    { name: "a missing product id", body: '{"items":[{"quantity":1}]}', field: "items[0].product_id" },
+    { name: "an unknown field", body: '{"items":[{"product_id":"demo-001","quantity":1}],"status":"CONFIRMED"}', field: "status" },
+  ];
+  for (const { name, body, field } of cases) {
+    test(`rejects ${name}`, async () => {
+      const response = await request(`${stack.gatewayUrl}/v1/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+
+      assert.equal(response.status, 400);
+      assert.equal(response.headers.get("content-type"), "application/problem+json; charset=utf-8");
+      assert.equal(response.body.type, "https://emporium.dev/problems/invalid-argument");
+      assert.ok(
+        response.body.errors?.some((e) => e.field === field && e.description.length > 0),
+        JSON.stringify(response.body),
+      );
+    });
+  }
+
+  test("rejects a body that is not JSON with 415", async () => {
+    const response = await request(`${stack.gatewayUrl}/v1/orders`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "items=1",
+    });
+    assert.equal(response.status, 415);
+  });
+
+  test("rejects a body over the size cap with 413", async () => {
+    const response = await placeOrder([{ product_id: "x".repeat(70_000), quantity: 1 }]);
+    assert.equal(response.status, 413);
+  });
+});
+
+describe("GET /v1/orders/{id}", () => {
+  test("answers 404 problem+json for an unknown order", async () => {
+    const response = await request(`${stack.gatewayUrl}/v1/orders/2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f`);
+
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get("content-type"), "application/problem+json; charset=utf-8");
+    assert.equal(response.body.type, "https://emporium.dev/problems/not-found");
+  });
+
+  test("answers 400 naming order_id when the id is not a UUID", async () => {
+    const response = await request(`${stack.gatewayUrl}/v1/orders/not-a-uuid`);
+
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.body.errors, [{ field: "order_id", description: "must be a UUID" }]);
+  });
+});
+
+describe("routes", () => {
+  test("an unmapped path is a 404 problem and a wrong method a 405 with Allow", async () => {
+    const missing = await request(`${stack.gatewayUrl}/v1/nothing-here`);
+    const wrongMethod = await request(`${stack.gatewayUrl}/v1/orders`, { method: "DELETE" });
+
+    assert.equal(missing.status, 404);
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get("allow"), "POST");
+  });
+
+  test("internal RPCs such as inventory have no public route", async () => {
+    const response = await request(`${stack.gatewayUrl}/emporium.inventory.v1.InventoryService/BatchGetStock`, {
+      method: "POST",
+      json: {},
+    });
+    assert.equal(response.status, 404);
+  });
+});
