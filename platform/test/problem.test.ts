@@ -17,7 +17,9 @@ test("domain errors map to Connect codes, and codes to HTTP statuses", () => {
 });
 
 test("field violations survive the trip through a Connect error into problem+json", () => {
-  const problem = problemFromConnectError(toConnectError(new ValidationError([{ field: "items[0].quantity", description: "must be at least 1" }])));
+  const problem = problemFromConnectError(
+    toConnectError(new ValidationError([{ field: "items[0].quantity", description: "must be at least 1" }])),
+  );
   assert.equal(problem.status, 400);
   assert.deepEqual(problem.errors, [{ field: "items[0].quantity", description: "must be at least 1" }]);
 });

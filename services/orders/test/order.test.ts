@@ -16,7 +16,15 @@ const violationsOf = (work: () => void) => {
 
 describe("validateLines", () => {
   test("accepts lines with distinct products and positive quantities", () => {
-    assert.deepEqual(violationsOf(() => validateLines([{ productId: "a", quantity: 1 }, { productId: "b", quantity: 1000 }])), []);
+    assert.deepEqual(
+      violationsOf(() =>
+        validateLines([
+          { productId: "a", quantity: 1 },
+          { productId: "b", quantity: 1000 },
+        ]),
+      ),
+      [],
+    );
   });
 
   test("names every bad line at once", () => {
@@ -31,9 +39,15 @@ describe("validateLines", () => {
   });
 
   test("rejects an empty order and one with too many lines", () => {
-    assert.deepEqual(violationsOf(() => validateLines([])), ["items"]);
+    assert.deepEqual(
+      violationsOf(() => validateLines([])),
+      ["items"],
+    );
     const many = Array.from({ length: 101 }, (_, i) => ({ productId: `p${i}`, quantity: 1 }));
-    assert.deepEqual(violationsOf(() => validateLines(many)), ["items"]);
+    assert.deepEqual(
+      violationsOf(() => validateLines(many)),
+      ["items"],
+    );
   });
 });
 
@@ -42,7 +56,10 @@ test("rejectUnknownProducts names the lines whose product is missing", () => {
     { productId: "known", quantity: 1 },
     { productId: "gone", quantity: 1 },
   ];
-  assert.deepEqual(violationsOf(() => rejectUnknownProducts(lines, new Set(["gone"]))), ["items[1].product_id"]);
+  assert.deepEqual(
+    violationsOf(() => rejectUnknownProducts(lines, new Set(["gone"]))),
+    ["items[1].product_id"],
+  );
 });
 
 test("a new order starts PENDING", () => {

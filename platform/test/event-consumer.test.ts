@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
+import type { Consumer, KafkaMessage } from "kafkajs";
+import { migrate, platformMigrations } from "../src/db/migrate.js";
+import { createProducer, deadLetterTopic, ensureTopics } from "../src/kafka/client.js";
+import { cloudEventHeaders, newCloudEvent } from "../src/kafka/cloudevents.js";
+import { createEventConsumer, on } from "../src/kafka/event-consumer.js";
+import { createLogger } from "../src/log/logger.js";
+import { deleteTopics, scratchDatabase, testKafka, uniquePrefix } from "./test-infra.js";
+
+const kafka = testKafka("event-consumer-test");
+const topic = `${uniquePrefix()}stock.v1`;
+const producer = createProducer(kafka);
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let eventConsumer: ReturnType<typeof createEventConsumer>;
+let dlqReader: Consumer;
+const parked: KafkaMessage[] = [];
+
+before(async () => {
+  db = await scratchDatabase("consumer");
+  await migrate(db.pool, [platformMigrations]);
+  await db.pool.query("CREATE TABLE applied (order_id text NOT NULL)");
+  await ensureTopics(kafka, [topic]);
+  await producer.connect();
+  eventConsumer = createEventConsumer({
+    kafka,
+    producer,
+    pool: db.pool,
+    logger: createLogger("test", "silent"),
+    groupId: `${topic}-group`,
+    topics: [topic],
+    maxAttempts: 3,
+    baseBackoffMs: 10,
+    handlers: [
+      on(StockReservedSchema, async (event, tx) => {
+        if (event.orderId === "always-fails") throw new Error("handler bug for this input");
+        await tx.query("INSERT INTO applied (order_id) VALUES ($1)", [event.orderId]);
+      }),
+    ],
+  });
+  await eventConsumer.start();
+  dlqReader = kafka.consumer({ groupId: `${topic}-dlq-reader` });
+  await dlqReader.connect();
+  await dlqReader.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
+  await dlqReader.run({ eachMessage: async ({ message }) => void parked.push(message) });
+});
+
+after(async () => {
+  await eventConsumer.stop();
+  await dlqReader.disconnect();
+  await producer.disconnect();
+  await deleteTopics(kafka, [topic]);
+  await db.drop();
+});
+
+const framed = (orderId: string, id = randomUUID()) => ({
+  key: orderId,
+  value: Buffer.from(toBinary(StockReservedSchema, create(StockReservedSchema, { orderId }))),
+  headers: cloudEventHeaders({ ...newCloudEvent(StockReservedSchema.typeName, "/test"), id }),
+});
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("timed out");
+}
+const appliedCount = async (orderId: string) =>
+  Number((await db.pool.query("SELECT count(*) FROM applied WHERE order_id = $1", [orderId])).rows[0].count);
+const appliedAtLeastOnce = (orderId: string) => until(async () => ((await appliedCount(orderId)) > 0 ? true : undefined));
+
+test("a redelivered event (same ce_id) is applied once", async () => {
+  const duplicate = framed("dup-order");
+  await producer.send({ topic, messages: [duplicate, duplicate] });
+  await producer.send({ topic, messages: [framed("dup-sentinel")] });
+
+  await appliedAtLeastOnce("dup-sentinel");
+
+  assert.equal(await appliedCount("dup-order"), 1);
+});
+
+test("poison messages are parked on the dead-letter topic with the error, and consumption goes on", async () => {
+  await producer.send({
+    topic,
+    messages: [
+      { key: "no-headers", value: Buffer.from("not a cloud event") },
+      { ...framed("garbage"), value: Buffer.from([0xff, 0xff, 0xff]) },
+      framed("always-fails"),
+      framed("after-poison"),
+    ],
+  });
+
+  await appliedAtLeastOnce("after-poison");
+  await until(async () => (parked.length >= 3 ? true : undefined));
+
+  const byKey = new Map(parked.map((m) => [m.key?.toString(), m]));
+  const header = (key: string, name: string) => byKey.get(key)?.headers?.[name]?.toString();
+  assert.match(header("no-headers", "x-dlq-error") ?? "", /missing CloudEvents headers/);
+  assert.match(header("garbage", "x-dlq-error") ?? "", /cannot decode/);
+  assert.equal(header("always-fails", "x-dlq-error"), "handler bug for this input");
+  assert.equal(header("always-fails", "x-dlq-attempts"), "3");
+  assert.equal(header("always-fails", "x-dlq-original-topic"), topic);
+  assert.equal(await appliedCount("always-fails"), 0, "a failed attempt leaves no partial effect");
+});
