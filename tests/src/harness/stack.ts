@@ -47,6 +47,13 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       url.pathname = `/${stack.databases[service]}`;
       return new pg.Pool({ connectionString: url.toString(), max: 2 });
     },
+    /** `eventually`, with the processes' recent logs attached when it times out. */
+    waitFor: <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000) =>
+      eventually(probe, what, timeoutMs).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- process logs ---\n${stack.recentLogs()}`);
+      }),
+    /** The last process log lines, to attach to a failure. */
+    recentLogs: (lines = 80) => logs.slice(-lines).join("\n"),
     async stop() {
       await group.stop();
       await dropStackData(id, stack.databases, stack.topicPrefix);

@@ -31,15 +31,22 @@ test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inv
   });
   const orderId = String(body.id);
 
-  const trace = await eventually(async () => {
-    const createSpan = receiver.spans.find((s) => s.attributes["emporium.orders.order_id"] === orderId);
-    if (!createSpan) return undefined;
-    const spans = receiver.spans.filter((s) => s.traceId === createSpan.traceId);
-    // Complete once orders has processed inventory's reply (and its database work is exported).
-    const reply = has(spans, "orders", CONSUMER, /inventory\.v1/);
-    const replyDb = reply && spans.some((s) => s.service === "orders" && s.parentSpanId === reply.spanId);
-    return replyDb ? spans : undefined;
-  }, "the spans of the whole saga step");
+  const trace = await eventually(
+    async () => {
+      const createSpan = receiver.spans.find((s) => s.attributes["emporium.orders.order_id"] === orderId);
+      if (!createSpan) return undefined;
+      const spans = receiver.spans.filter((s) => s.traceId === createSpan.traceId);
+      // Complete once orders has processed inventory's reply (and its database work is exported).
+      const reply = has(spans, "orders", CONSUMER, /inventory\.v1/);
+      const replyDb = reply && spans.some((s) => s.service === "orders" && s.parentSpanId === reply.spanId);
+      return replyDb ? spans : undefined;
+    },
+    "the spans of the whole saga step",
+    60_000,
+  ).catch((error: Error) => {
+    const seen = receiver.spans.map((s) => `${s.traceId.slice(0, 8)} ${s.service} ${s.kind} ${s.name}`).join("\n");
+    throw new Error(`${error.message}\n--- spans ---\n${seen}\n--- logs ---\n${stack.recentLogs()}`);
+  });
 
   const expected: [string, number, RegExp][] = [
     ["gateway", SERVER, /^POST/],

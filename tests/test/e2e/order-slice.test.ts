@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { eventually } from "../../src/harness/eventually.js";
 import { request } from "../../src/harness/http.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -29,7 +28,7 @@ describe("POST /v1/orders", () => {
     const { headers } = await placeOrder([{ product_id: "demo-002", quantity: 3 }]);
     const location = String(headers.get("location"));
 
-    const status = await eventually(async () => {
+    const status = await stack.waitFor(async () => {
       const current = await orderStatus(location);
       return current === "ORDER_STATUS_PENDING" ? undefined : current;
     }, "the order to leave PENDING");
@@ -45,7 +44,7 @@ describe("POST /v1/orders", () => {
     const { headers } = await placeOrder([{ product_id: "demo-scarce", quantity: 5 }]);
     const location = String(headers.get("location"));
 
-    const order = await eventually(async () => {
+    const order = await stack.waitFor(async () => {
       const { body } = await request(`${stack.gatewayUrl}${location}`);
       return body.status === "ORDER_STATUS_PENDING" ? undefined : body;
     }, "the order to be rejected");
