@@ -1,14 +1,22 @@
 import { createServer } from "node:net";
 
-/** A port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Below Linux's ephemeral range (32768-60999): a port the OS hands out to
+// outgoing connections (Kafka, Postgres clients) could be taken between our
+// check and the service's bind, and the service would fail to start.
+const LOW = 20_000;
+const HIGH = 32_000;
+
+const canBind = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+
+/** A port outside the ephemeral range that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (await canBind(port)) return port;
+  }
 }

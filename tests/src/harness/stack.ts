@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus } from "@emporium/gen/grpc/health/v1/health_pb";
 import { startProcessGroup } from "@emporium/platform/dev/process-group";
 import { emporiumProcesses, type StackOptions } from "@emporium/platform/dev/stack";
 import { Kafka, logLevel } from "kafkajs";
@@ -60,7 +63,16 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     },
   };
   try {
-    await eventually(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the stack to be ready", 60_000);
+    await eventually(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the gateway to be ready", 60_000);
+    // The gateway only checks its direct backends; every service must serve.
+    for (const url of [stack.ordersUrl, stack.inventoryUrl]) {
+      const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
+      await eventually(
+        () => health.check({}, { timeoutMs: 500 }).then((r) => (r.status === HealthCheckResponse_ServingStatus.SERVING ? true : undefined)),
+        `${url} to serve`,
+        60_000,
+      );
+    }
   } catch (error) {
     await group.stop();
     throw new Error(`${(error as Error).message}\n--- process logs ---\n${logs.slice(-60).join("\n")}`);

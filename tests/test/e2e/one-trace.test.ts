@@ -31,23 +31,6 @@ test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inv
   });
   const orderId = String(body.id);
 
-  const trace = await eventually(
-    async () => {
-      const createSpan = receiver.spans.find((s) => s.attributes["emporium.orders.order_id"] === orderId);
-      if (!createSpan) return undefined;
-      const spans = receiver.spans.filter((s) => s.traceId === createSpan.traceId);
-      // Complete once orders has processed inventory's reply (and its database work is exported).
-      const reply = has(spans, "orders", CONSUMER, /inventory\.v1/);
-      const replyDb = reply && spans.some((s) => s.service === "orders" && s.parentSpanId === reply.spanId);
-      return replyDb ? spans : undefined;
-    },
-    "the spans of the whole saga step",
-    60_000,
-  ).catch((error: Error) => {
-    const seen = receiver.spans.map((s) => `${s.traceId.slice(0, 8)} ${s.service} ${s.kind} ${s.name}`).join("\n");
-    throw new Error(`${error.message}\n--- spans ---\n${seen}\n--- logs ---\n${stack.recentLogs()}`);
-  });
-
   const expected: [string, number, RegExp][] = [
     ["gateway", SERVER, /^POST/],
     ["gateway", CLIENT, /^emporium\.orders\.v1\.OrderService\/CreateOrder$/],
@@ -59,6 +42,24 @@ test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inv
     ["inventory", PRODUCER, /^publish .*inventory\.v1$/],
     ["orders", CONSUMER, /^process .*inventory\.v1$/],
   ];
+  const trace = await eventually(
+    async () => {
+      const createSpan = receiver.spans.find((s) => s.attributes["emporium.orders.order_id"] === orderId);
+      if (!createSpan) return undefined;
+      const spans = receiver.spans.filter((s) => s.traceId === createSpan.traceId);
+      // Complete once every hop's span is exported, down to the database work of the last one.
+      const reply = has(spans, "orders", CONSUMER, /inventory\.v1/);
+      const replyDb = reply && spans.some((s) => s.service === "orders" && s.parentSpanId === reply.spanId);
+      const allHops = expected.every(([service, kind, name]) => has(spans, service, kind, name));
+      return replyDb && allHops ? spans : undefined;
+    },
+    "the spans of the whole saga step",
+    60_000,
+  ).catch((error: Error) => {
+    const seen = receiver.spans.map((s) => `${s.traceId.slice(0, 8)} ${s.service} ${s.kind} ${s.name}`).join("\n");
+    throw new Error(`${error.message}\n--- spans ---\n${seen}\n--- logs ---\n${stack.recentLogs()}`);
+  });
+
   for (const [service, kind, name] of expected) {
     assert.ok(
       has(trace, service, kind, name),
