@@ -28,7 +28,7 @@ bash deploy/local/infra.sh up
 source deploy/local/env.sh
 
 step "tests"
-node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 \
+node --disable-warning=TimeoutNegativeWarning --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 \
   'platform/dist/test/**/*.test.js' \
   'services/*/dist/test/**/*.test.js' \
   'gateway/dist/test/**/*.test.js' \

@@ -16,7 +16,11 @@ export interface StackOptions {
 
 const TELEMETRY = "./platform/dist/src/telemetry/register.js";
 
-const nodeArgs = (main: string) => ["--enable-source-maps", "--import", TELEMETRY, main];
+// kafkajs 2.2.4 schedules some timers with a negative delay, which Node 24
+// reports on every start (Node treats it as 1 ms, as kafkajs intended).
+const QUIET = "--disable-warning=TimeoutNegativeWarning";
+
+const nodeArgs = (main: string) => ["--enable-source-maps", QUIET, "--import", TELEMETRY, main];
 
 /** The processes of Emporium, each its own node process, paths relative to the repo root. */
 export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
