@@ -12,7 +12,7 @@ step "node $(node --version)"
 case "$(node --version)" in v24.*) ;; *) echo "expected Node 24 (from the 'node' devDependency); run 'npm ci' first" >&2; exit 1 ;; esac
 
 step "lint and format (biome)"
-biome check .
+biome check --error-on-warnings .
 
 step "proto lint (buf)"
 buf lint

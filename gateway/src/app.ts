@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { FieldViolation } from "@emporium/platform/errors/domain-errors";
-import { invalidArgumentProblem, problemFromConnectError } from "@emporium/platform/errors/problem";
+import { httpProblem, invalidArgumentProblem, type Problem, problemFromConnectError } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { healthz, type Readiness, readyz } from "./operations.js";
@@ -20,20 +19,28 @@ export interface GatewayDeps {
 const REQUEST_ID = "x-request-id";
 
 /** Body-parser failures, which happen before any route runs. */
-function bodyErrorProblem(error: { type?: string; status?: number }, instance: string) {
-  const violation = (description: string): FieldViolation[] => [{ field: "body", description }];
+function bodyErrorProblem(error: { type?: string }, instance: string): Problem | undefined {
+  const body = (description: string) => ({ instance, errors: [{ field: "body", description }] });
   switch (error.type) {
     case "entity.parse.failed":
-      return invalidArgumentProblem(violation("is not valid JSON"), instance);
+      return invalidArgumentProblem([{ field: "body", description: "is not valid JSON" }], instance);
     case "entity.too.large":
-      return { ...invalidArgumentProblem(violation("is larger than the limit"), instance), status: 413, title: "Payload too large" };
+      return httpProblem(
+        413,
+        "payload-too-large",
+        "Payload too large",
+        "The request body is larger than the limit.",
+        body("is larger than the limit"),
+      );
     case "encoding.unsupported":
     case "charset.unsupported":
-      return {
-        ...invalidArgumentProblem(violation("has an unsupported encoding"), instance),
-        status: 415,
-        title: "Unsupported media type",
-      };
+      return httpProblem(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        "The request body's encoding is not supported.",
+        body("has an unsupported encoding"),
+      );
     default:
       return undefined;
   }

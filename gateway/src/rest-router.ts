@@ -1,7 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { problemFromConnectError } from "@emporium/platform/errors/problem";
+import { httpProblem } from "@emporium/platform/errors/problem";
 import type { NextFunction, Request, Response } from "express";
 import { sendProblem } from "./problem-response.js";
 import type { RestRoute } from "./transcoding/rest-routes.js";
@@ -34,8 +33,12 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
         continue;
       }
       if (route.body !== "" && Number(req.headers["content-length"] ?? 0) > 0 && !req.is("application/json")) {
-        const error = new ConnectError("the request body must be application/json", Code.InvalidArgument);
-        sendProblem(res, { ...problemFromConnectError(error, req.originalUrl), status: 415, title: "Unsupported media type" });
+        sendProblem(
+          res,
+          httpProblem(415, "unsupported-media-type", "Unsupported media type", "The request body must be application/json.", {
+            instance: req.originalUrl,
+          }),
+        );
         return;
       }
       void handle(req, res, params);
@@ -43,12 +46,9 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
     }
     if (allowed.length === 0) return next();
     res.setHeader("Allow", allowed.join(", "));
-    const error = new ConnectError(`${req.method} is not allowed here`, Code.Unimplemented);
-    sendProblem(res, {
-      ...problemFromConnectError(error, req.originalUrl),
-      status: 405,
-      title: "Method not allowed",
-      detail: `${req.method} is not allowed here`,
-    });
+    sendProblem(
+      res,
+      httpProblem(405, "method-not-allowed", "Method not allowed", `${req.method} is not allowed here.`, { instance: req.originalUrl }),
+    );
   };
 }

@@ -194,3 +194,14 @@ apt_install() {
   fi
   cleanup_policy_rc_d
 }
+
+# One status line: print_status NAME PORT EXTERNAL_VAR IS_RUNNING_FN PID_FN
+print_status() {
+  local name=$1 port=$2 external_var=$3 is_running=$4 pid_fn=$5 note=""
+  [[ -n ${!external_var:-} ]] && note=" ($external_var set: apps use the external $name)"
+  if "$is_running"; then
+    printf '[infra] %-9s running  port=%s pid=%s%s\n' "$name" "$(running_port "$name" "$port")" "$("$pid_fn")" "$note"
+  else
+    printf '[infra] %-9s stopped  port=%s%s\n' "$name" "$port" "$note"
+  fi
+}

@@ -188,13 +188,7 @@ kafka_stop() {
 }
 
 kafka_status() {
-  local note=""
-  [[ -n ${KAFKA_BROKERS:-} ]] && note=" (KAFKA_BROKERS set: apps use the external brokers)"
-  if kafka_is_running; then
-    printf '[infra] %-9s running  port=%s pid=%s%s\n' kafka "$(running_port kafka "$KAFKA_PORT")" "$(kafka_pid)" "$note"
-  else
-    printf '[infra] %-9s stopped  port=%s%s\n' kafka "$KAFKA_PORT" "$note"
-  fi
+  print_status kafka "$KAFKA_PORT" KAFKA_BROKERS kafka_is_running kafka_pid
 }
 
 kafka_brokers() { echo "127.0.0.1:$KAFKA_PORT"; }

@@ -182,13 +182,7 @@ pg_stop() {
 
 pg_status() {
   pg_resolve_paths
-  local note=""
-  [[ -n ${DATABASE_URL:-} ]] && note=" (DATABASE_URL set: apps use the external database)"
-  if pg_is_running; then
-    printf '[infra] %-9s running  port=%s pid=%s%s\n' postgres "$(running_port postgres "$PG_PORT")" "$(pg_pid)" "$note"
-  else
-    printf '[infra] %-9s stopped  port=%s%s\n' postgres "$PG_PORT" "$note"
-  fi
+  print_status postgres "$PG_PORT" DATABASE_URL pg_is_running pg_pid
 }
 
 pg_url() { echo "postgres://$PG_USER@127.0.0.1:$PG_PORT/postgres"; }

@@ -93,13 +93,7 @@ redis_stop() {
 }
 
 redis_status() {
-  local note=""
-  [[ -n ${REDIS_URL:-} ]] && note=" (REDIS_URL set: apps use the external redis)"
-  if redis_is_running; then
-    printf '[infra] %-9s running  port=%s pid=%s%s\n' redis "$(running_port redis "$REDIS_PORT")" "$(redis_pid)" "$note"
-  else
-    printf '[infra] %-9s stopped  port=%s%s\n' redis "$REDIS_PORT" "$note"
-  fi
+  print_status redis "$REDIS_PORT" REDIS_URL redis_is_running redis_pid
 }
 
 redis_url() { echo "redis://127.0.0.1:$REDIS_PORT"; }

@@ -75,3 +75,17 @@ export function invalidArgumentProblem(violations: FieldViolation[], instance?: 
   const error = new ConnectError(violations.map((v) => `${v.field}: ${v.description}`).join("; "), Code.InvalidArgument);
   return { ...problemFromConnectError(error, instance), errors: violations };
 }
+
+/**
+ * A problem the HTTP edge answers on its own, for conditions that have no
+ * RPC code (405, 413, 415): its own stable type, optionally naming fields.
+ */
+export function httpProblem(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  options: { instance?: string; errors?: FieldViolation[] } = {},
+): Problem {
+  return { type: problemType(slug), title, status, detail, ...options };
+}

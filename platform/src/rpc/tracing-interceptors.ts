@@ -44,6 +44,20 @@ async function* endWhenDrained<T>(stream: AsyncIterable<T>, span: Span): AsyncIt
   }
 }
 
+/** Runs the call and ends the span with its outcome: now for unary, when drained for streams. */
+async function callEndingSpan<R extends { stream: boolean; message: unknown }>(span: Span, call: () => Promise<R>): Promise<R> {
+  try {
+    const res = await call();
+    if (res.stream) return { ...res, message: endWhenDrained(res.message as AsyncIterable<unknown>, span) };
+    span.setAttribute("rpc.grpc.status_code", 0);
+    span.end();
+    return res;
+  } catch (error) {
+    endWithError(span, error);
+    throw error;
+  }
+}
+
 /**
  * Client side: a CLIENT span per call, its context injected as W3C
  * traceparent into the request headers (no auto-instrumentation covers
@@ -56,16 +70,7 @@ export function clientTracingInterceptor(): Interceptor {
       attributes: rpcAttributes(req.service.typeName, req.method.name),
     });
     propagation.inject(trace.setSpan(context.active(), span), req.header, headerSetter);
-    try {
-      const res = await next(req);
-      if (res.stream) return { ...res, message: endWhenDrained(res.message, span) };
-      span.setAttribute("rpc.grpc.status_code", 0);
-      span.end();
-      return res;
-    } catch (error) {
-      endWithError(span, error);
-      throw error;
-    }
+    return callEndingSpan(span, () => next(req));
   };
 }
 
@@ -82,17 +87,6 @@ export function serverTracingInterceptor(): Interceptor {
       { kind: SpanKind.SERVER, attributes: rpcAttributes(req.service.typeName, req.method.name) },
       parent,
     );
-    return context.with(trace.setSpan(parent, span), async () => {
-      try {
-        const res = await next(req);
-        if (res.stream) return { ...res, message: endWhenDrained(res.message, span) };
-        span.setAttribute("rpc.grpc.status_code", 0);
-        span.end();
-        return res;
-      } catch (error) {
-        endWithError(span, error);
-        throw error;
-      }
-    });
+    return context.with(trace.setSpan(parent, span), () => callEndingSpan(span, () => next(req)));
   };
 }

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus } from "@emporium/gen/grpc/health/v1/health_pb";
 import { request } from "../../src/harness/http.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -41,10 +44,18 @@ test("inventory stopped: order creation is a 503 problem with Retry-After", asyn
   assert.doesNotMatch(JSON.stringify(response.body), /127\.0\.0\.1|ECONNREFUSED/, "no internal detail leaks");
 });
 
-test("orders stopped by SIGTERM exits cleanly; the gateway answers 503 and reports not ready", async () => {
+test("orders stopped by SIGTERM reports NOT_SERVING, exits cleanly; the gateway answers 503 and reports not ready", async () => {
+  const health = createClient(Health, createGrpcTransport({ baseUrl: stack.ordersUrl }));
+  const watched: string[] = [];
+  const watching = (async () => {
+    for await (const update of health.watch({})) watched.push(HealthCheckResponse_ServingStatus[update.status] ?? "?");
+  })().catch(() => undefined); // the stream ends with the server
+  await stack.waitFor(async () => (watched.length > 0 ? true : undefined), "the first health update");
   const exitCode = new Promise<number | null>((resolve) => stack.group.children.get("orders")?.once("exit", (code) => resolve(code)));
   stack.group.signal("orders", "SIGTERM");
   assert.equal(await exitCode, 0);
+  await watching;
+  assert.deepEqual(watched, ["SERVING", "NOT_SERVING"]);
 
   const create = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
   const read = await request(`${stack.gatewayUrl}/v1/orders/2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f`, bounded());

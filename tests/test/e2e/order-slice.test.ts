@@ -96,11 +96,13 @@ describe("bad input is a 400 problem naming the field", () => {
       body: "items=1",
     });
     assert.equal(response.status, 415);
+    assert.equal(response.body.type, "https://emporium.dev/problems/unsupported-media-type");
   });
 
   test("rejects a body over the size cap with 413", async () => {
     const response = await placeOrder([{ product_id: "x".repeat(70_000), quantity: 1 }]);
     assert.equal(response.status, 413);
+    assert.equal(response.body.type, "https://emporium.dev/problems/payload-too-large");
   });
 });
 
@@ -129,6 +131,7 @@ describe("routes", () => {
     assert.equal(missing.status, 404);
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get("allow"), "POST");
+    assert.equal(wrongMethod.body.type, "https://emporium.dev/problems/method-not-allowed");
   });
 
   test("internal RPCs such as inventory have no public route", async () => {
