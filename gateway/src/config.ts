@@ -12,6 +12,7 @@ export function gatewayConfig(env = process.env) {
       GATEWAY_DEADLINE_MS: millis(5_000),
       GATEWAY_BODY_LIMIT: z.string().default("64kb"),
       ORDERS_URL: z.url().default("http://127.0.0.1:50051"),
+      CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
     },
     env,
   );

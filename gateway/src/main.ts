@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
@@ -12,13 +13,19 @@ import type { Readiness } from "./operations.js";
 const config = gatewayConfig();
 const logger = createLogger("gateway", config.LOG_LEVEL);
 const clients = createClientFactory({ defaultTimeoutMs: config.GATEWAY_DEADLINE_MS });
-const readiness: Readiness = { accepting: true, backends: { orders: clients.client(Health, config.ORDERS_URL) } };
+const readiness: Readiness = {
+  accepting: true,
+  backends: { orders: clients.client(Health, config.ORDERS_URL), catalog: clients.client(Health, config.CATALOG_URL) },
+};
 const { app, routes } = createGatewayApp({
   logger,
   readiness,
   deadlineMs: config.GATEWAY_DEADLINE_MS,
   bodyLimit: config.GATEWAY_BODY_LIMIT,
-  services: [{ service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) }],
+  services: [
+    { service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) },
+    { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
+  ],
 });
 
 const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {

@@ -25,6 +25,19 @@ function queryValue(field: DescField, raw: string | string[]): JsonValue {
   return convert(values[0] ?? "");
 }
 
+const isFieldMask = (field: DescField) => field.fieldKind === "message" && field.message.typeName === "google.protobuf.FieldMask";
+
+/**
+ * `fields=id,name,image_url` as the proto JSON of a FieldMask (lowerCamel
+ * paths joined by commas); protobuf-es turns them back into field names.
+ */
+function fieldMaskJson(field: DescField, raw: string | string[]): JsonValue {
+  const paths = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => value.split(",")).map((path) => path.trim());
+  const malformed = paths.find((path) => !/^[a-z][a-z0-9_]*$/.test(path));
+  if (malformed !== undefined) throw new ValidationError([{ field: field.name, description: `"${malformed}" is not a field name` }]);
+  return paths.map((path) => path.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(",");
+}
+
 /**
  * The request message as proto JSON, merged from the body (as the route's
  * `body` says), the query string (fields not bound elsewhere) and the path
@@ -41,6 +54,10 @@ export function requestJson(route: RestRoute, body: unknown, query: Query, pathP
   for (const [name, raw] of Object.entries(query)) {
     if (raw === undefined) continue;
     const field = fieldByName(route.method.input, name);
+    if (field && isFieldMask(field)) {
+      json[field.name] = fieldMaskJson(field, raw);
+      continue;
+    }
     if (!field || field.fieldKind === "message" || field.fieldKind === "map" || field.name === route.body) {
       throw new ValidationError([{ field: name, description: "is not a known query parameter" }]);
     }

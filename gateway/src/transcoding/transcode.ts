@@ -28,6 +28,28 @@ function fillLocation(template: string, json: JsonObject): string {
   });
 }
 
+/** The sparse fieldset a request asked for (a `fields` FieldMask), if any. */
+function requestedFields(input: unknown): string[] {
+  const mask = (input as { fields?: { paths?: string[] } }).fields;
+  return mask?.paths ?? [];
+}
+
+/**
+ * Keeps only the asked-for fields: of the response body itself when the route
+ * returns one message, else of each message in the response's lists. (With
+ * defaults emitted, fields the service did not read would show as zeros.)
+ */
+function sparse(payload: JsonValue, single: boolean, fields: string[]): JsonValue {
+  if (fields.length === 0 || typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
+  const keep = new Set(fields);
+  const prune = (item: JsonValue) =>
+    typeof item === "object" && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).filter(([key]) => keep.has(key)))
+      : item;
+  if (single) return prune(payload);
+  return Object.fromEntries(Object.entries(payload).map(([key, value]) => [key, Array.isArray(value) ? value.map(prune) : value]));
+}
+
 /**
  * Serves one REST route by calling its RPC: JSON in (body, query, path) ->
  * request message -> internal call under the edge's deadline -> JSON out
@@ -54,7 +76,11 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
         headers: options.forwardHeaders(req),
       });
       const body = toJson(route.method.output, output as never, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
-      const payload = route.responseBody === "" ? body : (body[route.responseBody] ?? {});
+      const payload = sparse(
+        route.responseBody === "" ? body : (body[route.responseBody] ?? {}),
+        route.responseBody !== "",
+        requestedFields(input),
+      );
       if (route.locationTemplate) res.setHeader("Location", fillLocation(route.locationTemplate, body));
       res.status(route.successStatus).json(payload);
     } catch (error) {

@@ -5,6 +5,9 @@ export interface StackOptions {
   gatewayPort: number;
   ordersPort: number;
   inventoryPort: number;
+  catalogPort: number;
+  /** Demo products the catalog seeds when empty. */
+  catalogSeedProducts?: number;
   /** Appended to every database name (`emporium_orders<suffix>`); tests use a unique one. */
   databaseSuffix?: string;
   /** Topic and consumer-group prefix; tests use a unique one. */
@@ -50,6 +53,17 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
       },
     },
     {
+      name: "catalog",
+      args: nodeArgs("services/catalog/dist/src/main.js"),
+      env: {
+        ...shared,
+        OTEL_SERVICE_NAME: "catalog",
+        RPC_PORT: String(options.catalogPort),
+        DATABASE_NAME: `emporium_catalog${suffix}`,
+        CATALOG_SEED_PRODUCTS: String(options.catalogSeedProducts ?? 0),
+      },
+    },
+    {
       name: "gateway",
       args: nodeArgs("gateway/dist/src/main.js"),
       env: {
@@ -57,6 +71,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         OTEL_SERVICE_NAME: "gateway",
         GATEWAY_PORT: String(options.gatewayPort),
         ORDERS_URL: `http://127.0.0.1:${options.ordersPort}`,
+        CATALOG_URL: `http://127.0.0.1:${options.catalogPort}`,
       },
     },
   ];

@@ -20,12 +20,18 @@ export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
  */
 export async function startStack(options: { env?: Record<string, string> } = {}) {
   const id = randomBytes(4).toString("hex");
-  const ports = { gatewayPort: await freePort(), ordersPort: await freePort(), inventoryPort: await freePort() };
+  const ports = {
+    gatewayPort: await freePort(),
+    ordersPort: await freePort(),
+    inventoryPort: await freePort(),
+    catalogPort: await freePort(),
+  };
   const stackOptions: StackOptions = {
     ...ports,
     databaseSuffix: `_t${id}`,
     topicPrefix: `t${id}.`,
     seedDemoStock: true,
+    catalogSeedProducts: 300,
     env: { ...infraEnv, KAFKAJS_NO_PARTITIONER_WARNING: "1", LOG_LEVEL: "info", OTEL_TRACES_EXPORTER: "none", ...options.env },
   };
   const logs: string[] = [];
@@ -40,12 +46,13 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     gatewayUrl,
     ordersUrl: `http://127.0.0.1:${ports.ordersPort}`,
     inventoryUrl: `http://127.0.0.1:${ports.inventoryPort}`,
+    catalogUrl: `http://127.0.0.1:${ports.catalogPort}`,
     topicPrefix: stackOptions.topicPrefix ?? "",
-    databases: { orders: `emporium_orders_t${id}`, inventory: `emporium_inventory_t${id}` },
+    databases: { orders: `emporium_orders_t${id}`, inventory: `emporium_inventory_t${id}`, catalog: `emporium_catalog_t${id}` },
     group,
     logs,
     /** A pool on one of this stack's databases (closed by the caller). */
-    pool: (service: "orders" | "inventory") => {
+    pool: (service: "orders" | "inventory" | "catalog") => {
       const url = new URL(infraEnv.DATABASE_URL);
       url.pathname = `/${stack.databases[service]}`;
       return new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -65,7 +72,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   try {
     await eventually(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the gateway to be ready", 60_000);
     // The gateway only checks its direct backends; every service must serve.
-    for (const url of [stack.ordersUrl, stack.inventoryUrl]) {
+    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl]) {
       const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
       await eventually(
         () => health.check({}, { timeoutMs: 500 }).then((r) => (r.status === HealthCheckResponse_ServingStatus.SERVING ? true : undefined)),

@@ -1,0 +1,50 @@
+import { fileURLToPath } from "node:url";
+import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import { loadConfig } from "@emporium/platform/config/load-config";
+import type { MigrationSource } from "@emporium/platform/db/migrate";
+import type { ServiceDefinition } from "@emporium/platform/service/service-runtime";
+import { z } from "zod";
+import { catalogTopic } from "./events/topics.js";
+import { createCatalogHandlers } from "./handlers.js";
+import { createPageTokens } from "./paging/page-token.js";
+import { seedCatalog } from "./seed/seed-catalog.js";
+import { productStore } from "./store/product-store.js";
+
+const config = () =>
+  loadConfig({
+    /** Signs page tokens; set one secret for all catalog instances. */
+    CATALOG_PAGE_TOKEN_SECRET: z.string().min(16).default("emporium-dev-page-token-secret"),
+    /** Products to seed when the catalog is empty (npm start); 0 seeds nothing. */
+    CATALOG_SEED_PRODUCTS: z.coerce.number().int().min(0).default(0),
+  });
+
+export const catalogMigrations: MigrationSource = {
+  name: "catalog",
+  dir: fileURLToPath(new URL("../../migrations/", import.meta.url)),
+};
+
+/** The catalog service: products over RPC, changes announced on catalog.v1. */
+export const catalogService: ServiceDefinition = {
+  name: "catalog",
+  defaultPort: 50053,
+  migrationsDir: catalogMigrations.dir,
+  serviceNames: [CatalogService.typeName],
+  topics: (prefix) => [catalogTopic(prefix)],
+  afterMigrate: async (ctx) => {
+    const wanted = config().CATALOG_SEED_PRODUCTS;
+    if (wanted === 0 || (await productStore.count(ctx.pool)) > 0) return;
+    await seedCatalog(ctx.pool, wanted);
+    ctx.logger.info({ products: wanted }, "demo catalog seeded");
+  },
+  routes: (router, ctx) => {
+    router.service(
+      CatalogService,
+      createCatalogHandlers({
+        pool: ctx.pool,
+        store: productStore,
+        pageTokens: createPageTokens(config().CATALOG_PAGE_TOKEN_SECRET),
+        topic: catalogTopic(ctx.topicPrefix),
+      }),
+    );
+  },
+};

@@ -1,0 +1,85 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
+import type { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import { type Pool, withTransaction } from "@emporium/platform/db/pool";
+import { ConflictError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
+import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import { validateListRequest } from "./domain/list-query.js";
+import { selectFields, validateIds, validateUpdate } from "./domain/product.js";
+import { EVENT_SOURCE } from "./events/topics.js";
+import type { PageTokens } from "./paging/page-token.js";
+import { fromProtoProduct, toProtoProduct } from "./proto-mapping.js";
+import type { ProductStore } from "./store/product-store.js";
+
+interface Deps {
+  pool: Pool;
+  store: ProductStore;
+  pageTokens: PageTokens;
+  topic: string;
+}
+
+const FOREIGN_KEY_VIOLATION = "23503";
+
+/** RPC handlers: proto in, validated domain call, proto out. */
+export function createCatalogHandlers({ pool, store, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
+  return {
+    async getProduct({ productId, fields }) {
+      validateIds([productId], "product_id");
+      const [product] = await store.getMany(pool, [productId], selectFields(fields?.paths ?? []));
+      if (!product) throw new NotFoundError(`product ${productId} not found`);
+      return { product: toProtoProduct(product) };
+    },
+
+    async batchGetProducts({ ids, fields }) {
+      if (ids.length === 0) throw new ValidationError([{ field: "ids", description: "must name at least one id" }]);
+      validateIds(ids, "ids");
+      const found = new Map((await store.getMany(pool, [...new Set(ids)], selectFields(fields?.paths ?? []))).map((p) => [p.id, p]));
+      return {
+        products: ids.flatMap((id) => {
+          const product = found.get(id);
+          return product ? [toProtoProduct(product)] : [];
+        }),
+        missingIds: ids.filter((id) => !found.has(id)),
+      };
+    },
+
+    async listProducts(request) {
+      const { filter, pageSize } = validateListRequest(request);
+      const cursor = request.pageToken ? pageTokens.decode(filter, request.pageToken) : undefined;
+      const page = await store.list(pool, filter, pageSize, selectFields(request.fields?.paths ?? []), cursor);
+      return {
+        products: page.products.map(toProtoProduct),
+        nextPageToken: page.next ? pageTokens.encode(filter, page.next) : "",
+      };
+    },
+
+    async updateProduct({ productId, product, updateMask, expectedVersion }) {
+      validateIds([productId], "product_id");
+      const mask = updateMask?.paths ?? [];
+      const changes = fromProtoProduct(product);
+      validateUpdate(mask, changes);
+      const updated = await withTransaction(pool, async (tx) => {
+        const result = await store.update(tx, productId, expectedVersion, mask, changes).catch((error: { code?: string }) => {
+          if (error.code === FOREIGN_KEY_VIOLATION)
+            throw new ValidationError([{ field: "product.category_id", description: "unknown category" }]);
+          throw error;
+        });
+        if (!result) {
+          if (await store.exists(tx, productId)) throw new ConflictError(`product ${productId} is no longer at version ${expectedVersion}`);
+          throw new NotFoundError(`product ${productId} not found`);
+        }
+        const message = toProtoProduct(result);
+        await appendToOutbox(tx, {
+          topic,
+          key: productId,
+          source: EVENT_SOURCE,
+          schema: ProductChangedSchema,
+          message: create(ProductChangedSchema, { product: message }),
+        });
+        return message;
+      });
+      return { product: updated };
+    },
+  };
+}
