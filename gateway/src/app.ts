@@ -1,15 +1,19 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { httpProblem, invalidArgumentProblem, type Problem, problemFromConnectError } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
+import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
+import type { ResponseCache } from "./transcoding/response-cache.js";
 import { restRoutesOf } from "./transcoding/rest-routes.js";
 
 export interface GatewayDeps {
   logger: Logger;
+  responseCache: ResponseCache;
+  adminToken?: string | undefined;
   services: PublicService[];
   readiness: Readiness;
   deadlineMs: number;
@@ -46,6 +50,14 @@ function bodyErrorProblem(error: { type?: string }, instance: string): Problem |
   }
 }
 
+/** Constant-time comparison of `Authorization: Bearer <token>` with the configured token. */
+function bearerMatches(header: string | undefined, token: string | undefined): boolean {
+  if (!token || !header?.startsWith("Bearer ")) return false;
+  const given = Buffer.from(header.slice("Bearer ".length));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /** The public edge: REST/JSON transcoded from the annotated protos, plus operations endpoints. */
 export function createGatewayApp(deps: GatewayDeps) {
   const { logger } = deps;
@@ -65,12 +77,16 @@ export function createGatewayApp(deps: GatewayDeps) {
     });
     next();
   });
+  // Compress what is worth it (br when accepted, else gzip); small bodies go as they are.
+  app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(deps.readiness));
   app.use(express.json({ limit: deps.bodyLimit }));
   app.use(
     restRouter(routes, deps.services, {
       deadlineMs: deps.deadlineMs,
+      responseCache: deps.responseCache,
+      isAdmin: (req) => bearerMatches(req.get("authorization"), deps.adminToken),
       forwardHeaders: (req) => new Headers({ [REQUEST_ID]: String(req.get(REQUEST_ID) ?? "") }),
     }),
   );

@@ -13,6 +13,10 @@ export function gatewayConfig(env = process.env) {
       GATEWAY_BODY_LIMIT: z.string().default("64kb"),
       ORDERS_URL: z.url().default("http://127.0.0.1:50051"),
       CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
+      /** Bearer token for administrator routes until identity issues tokens; unset disables them. */
+      GATEWAY_ADMIN_TOKEN: z.string().min(16).optional(),
+      KAFKA_BROKERS: commonConfig.KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: commonConfig.KAFKA_TOPIC_PREFIX,
     },
     env,
   );

@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
+import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
+import { createBroadcastListener, onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
+import { createKafka, topicName } from "@emporium/platform/kafka/client";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
@@ -9,6 +12,7 @@ import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createGatewayApp } from "./app.js";
 import { gatewayConfig } from "./config.js";
 import type { Readiness } from "./operations.js";
+import { createResponseCache } from "./transcoding/response-cache.js";
 
 const config = gatewayConfig();
 const logger = createLogger("gateway", config.LOG_LEVEL);
@@ -17,8 +21,11 @@ const readiness: Readiness = {
   accepting: true,
   backends: { orders: clients.client(Health, config.ORDERS_URL), catalog: clients.client(Health, config.CATALOG_URL) },
 };
+const responseCache = createResponseCache();
 const { app, routes } = createGatewayApp({
   logger,
+  responseCache,
+  adminToken: config.GATEWAY_ADMIN_TOKEN,
   readiness,
   deadlineMs: config.GATEWAY_DEADLINE_MS,
   bodyLimit: config.GATEWAY_BODY_LIMIT,
@@ -27,6 +34,19 @@ const { app, routes } = createGatewayApp({
     { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
   ],
 });
+
+// Every gateway hears every product change and drops its cached responses.
+const kafka = createKafka({ clientId: "gateway", brokers: config.KAFKA_BROKERS, logger });
+const changes = createBroadcastListener({
+  kafka,
+  logger,
+  groupPrefix: `${config.KAFKA_TOPIC_PREFIX}gateway`,
+  topics: [topicName(config.KAFKA_TOPIC_PREFIX, "catalog.v1")],
+  handlers: [onBroadcast(ProductChangedSchema, (event) => responseCache.invalidate(event.product?.id ?? ""))],
+});
+await changes
+  .start()
+  .catch((error: unknown) => logger.warn({ err: error }, "cannot hear catalog changes; cached responses expire by max-age only"));
 
 const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
   const { port } = server.address() as AddressInfo;
@@ -46,5 +66,6 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
       clearTimeout(forced);
     },
   },
+  { name: "change listener", run: () => changes.stop() },
   { name: "telemetry", run: shutdownTelemetry },
 ]);

@@ -131,6 +131,9 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 logging_collector = off
+# Per-statement counts: benchmarks and tests read how many queries a load cost.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
 EOF
 }
 

@@ -63,5 +63,16 @@ export function requestJson(route: RestRoute, body: unknown, query: Query, pathP
     }
     json[field.name] = queryValue(field, raw);
   }
+  inferUpdateMask(route, body, json);
   return { ...json, ...pathParams };
+}
+
+/**
+ * PATCH without an explicit `update_mask` changes exactly the fields present
+ * in the body (AIP-134), so a partial body never blanks the rest.
+ */
+function inferUpdateMask(route: RestRoute, body: unknown, json: JsonObject): void {
+  const mask = fieldByName(route.method.input, "update_mask");
+  if (route.httpMethod !== "PATCH" || !mask || !isFieldMask(mask) || json.update_mask !== undefined || !isObject(body)) return;
+  json.update_mask = fieldMaskJson(mask, Object.keys(body).join(","));
 }

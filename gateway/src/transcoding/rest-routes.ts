@@ -1,5 +1,5 @@
 import { type DescMethod, type DescService, getOption, hasOption } from "@bufbuild/protobuf";
-import { http_response } from "@emporium/gen/emporium/api/v1/http_response_pb";
+import { Access, access, http_response } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { http } from "@emporium/gen/google/api/annotations_pb";
 import { compilePathTemplate, type PathTemplate } from "./path-template.js";
 
@@ -18,6 +18,10 @@ export interface RestRoute {
   successStatus: number;
   /** e.g. `/v1/orders/{order.id}`, filled from the response. */
   locationTemplate: string;
+  /** Only administrators may call it. */
+  adminOnly: boolean;
+  /** HTTP caching of the response, when the method allows it. */
+  cache?: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number } | undefined;
 }
 
 const fail = (method: DescMethod, why: string): never => {
@@ -36,6 +40,9 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
   const inputFields = new Set(method.input.fields.map((field) => field.name));
   for (const field of path.fields) if (!inputFields.has(field)) fail(method, `path field ${field} is not in the request`);
   if (rule.body !== "" && rule.body !== "*" && !inputFields.has(rule.body)) fail(method, `body field ${rule.body} is not in the request`);
+  if (httpMethod !== "GET" && hasOption(method, http_response) && getOption(method, http_response).cacheMaxAgeSeconds > 0) {
+    fail(method, "only GET responses can be cached");
+  }
   const outputFields = new Set(method.output.fields.map((field) => field.name));
   if (rule.responseBody !== "" && !outputFields.has(rule.responseBody))
     fail(method, `response_body ${rule.responseBody} is not in the response`);
@@ -49,6 +56,11 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
     responseBody: rule.responseBody,
     successStatus: response?.status || 200,
     locationTemplate: response?.location ?? "",
+    adminOnly: hasOption(method, access) && getOption(method, access) === Access.ADMIN,
+    cache:
+      response && response.cacheMaxAgeSeconds > 0
+        ? { maxAgeSeconds: response.cacheMaxAgeSeconds, staleWhileRevalidateSeconds: response.staleWhileRevalidateSeconds }
+        : undefined,
   };
 }
 

@@ -1,10 +1,13 @@
-import { type DescService, fromJson, type JsonObject, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { type DescService, fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { ValidationError } from "@emporium/platform/errors/domain-errors";
+import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Request, Response } from "express";
-import { sendError } from "../problem-response.js";
+import { sendError, sendProblem } from "../problem-response.js";
 import { violationFromJsonError } from "./json-errors.js";
 import { type Query, requestJson } from "./request-json.js";
+import { etagOf, noneMatch, type ResponseCache, versionFromEtag } from "./response-cache.js";
+import { fillLocation, requestedFields, sparse, valueAt } from "./response-shaping.js";
 import type { RestRoute } from "./rest-routes.js";
 
 type UnaryCall = (input: unknown, options: { timeoutMs: number; signal: AbortSignal; headers: Headers }) => Promise<unknown>;
@@ -13,75 +16,103 @@ export interface TranscodeOptions {
   deadlineMs: number;
   /** Headers passed on to the internal call (request id, later the caller). */
   forwardHeaders: (req: Request) => Headers;
+  /** Whether the request carries administrator credentials. */
+  isAdmin: (req: Request) => boolean;
+  responseCache: ResponseCache;
 }
 
-/** Fills `{order.id}`-style placeholders from the response JSON. */
-function fillLocation(template: string, json: JsonObject): string {
-  return template.replace(/\{([\w.]+)\}/g, (_, path: string) => {
-    const value = path
-      .split(".")
-      .reduce<JsonValue | undefined>(
-        (node, key) => (node && typeof node === "object" && !Array.isArray(node) ? node[key] : undefined),
-        json,
-      );
-    return encodeURIComponent(String(value ?? ""));
-  });
-}
-
-/** The sparse fieldset a request asked for (a `fields` FieldMask), if any. */
-function requestedFields(input: unknown): string[] {
-  const mask = (input as { fields?: { paths?: string[] } }).fields;
-  return mask?.paths ?? [];
-}
-
-/**
- * Keeps only the asked-for fields: of the response body itself when the route
- * returns one message, else of each message in the response's lists. (With
- * defaults emitted, fields the service did not read would show as zeros.)
- */
-function sparse(payload: JsonValue, single: boolean, fields: string[]): JsonValue {
-  if (fields.length === 0 || typeof payload !== "object" || payload === null || Array.isArray(payload)) return payload;
-  const keep = new Set(fields);
-  const prune = (item: JsonValue) =>
-    typeof item === "object" && item !== null && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).filter(([key]) => keep.has(key)))
-      : item;
-  if (single) return prune(payload);
-  return Object.fromEntries(Object.entries(payload).map(([key, value]) => [key, Array.isArray(value) ? value.map(prune) : value]));
-}
+const hasField = (route: RestRoute, name: string) => route.method.input.fields.some((field) => field.name === name);
 
 /**
  * Serves one REST route by calling its RPC: JSON in (body, query, path) ->
  * request message -> internal call under the edge's deadline -> JSON out
- * (snake_case field names, defaults included). A client hanging up cancels
- * the call behind it.
+ * (snake_case field names, defaults included). Cacheable routes are answered
+ * from the gateway's memory when warm, with ETag / If-None-Match; updates take
+ * their expected version from If-Match. A client hanging up cancels the call.
  */
 export function transcode(route: RestRoute, client: Client<DescService>, options: TranscodeOptions) {
   const call = (client as unknown as Record<string, UnaryCall>)[route.method.localName];
   if (!call) throw new Error(`client has no method ${route.method.localName}`);
+  const takesExpectedVersion = hasField(route, "expected_version");
+  const cacheControl =
+    route.cache && `public, max-age=${route.cache.maxAgeSeconds}, stale-while-revalidate=${route.cache.staleWhileRevalidateSeconds}`;
+
+  const sendCached = (req: Request, res: Response, etag: string, body: Buffer) => {
+    res.setHeader("ETag", etag);
+    if (cacheControl) res.setHeader("Cache-Control", cacheControl);
+    if (noneMatch(req.get("if-none-match"), etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).type("application/json").send(body);
+  };
+
   return async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
+    if (route.adminOnly && !options.isAdmin(req)) {
+      res.setHeader("WWW-Authenticate", "Bearer");
+      sendProblem(
+        res,
+        httpProblem(401, "unauthenticated", "Authentication required", "This operation needs administrator credentials.", {
+          instance: req.originalUrl,
+        }),
+      );
+      return;
+    }
+    const cacheKey = route.cache ? req.originalUrl : "";
+    const cached = route.cache && options.responseCache.get(cacheKey);
+    if (cached) {
+      sendCached(req, res, cached.etag, cached.body);
+      return;
+    }
     const hangUp = new AbortController();
     res.once("close", () => hangUp.abort());
     try {
-      let input: unknown;
       const json = requestJson(route, req.body, req.query as Query, pathParams);
+      if (takesExpectedVersion) {
+        const ifMatch = req.get("if-match");
+        const version = ifMatch === undefined ? undefined : versionFromEtag(ifMatch);
+        if (version === undefined) {
+          sendProblem(
+            res,
+            httpProblem(428, "precondition-required", "Precondition required", "Send If-Match with the ETag of the version you changed.", {
+              instance: req.originalUrl,
+            }),
+          );
+          return;
+        }
+        json.expected_version = version.toString();
+      }
+      let input: { fields?: { paths: string[] } };
       try {
-        input = fromJson(route.method.input, json);
+        input = fromJson(route.method.input, json) as typeof input;
       } catch (error) {
         throw new ValidationError([violationFromJsonError(error)]);
       }
+      const fields = requestedFields(input);
+      // The ETag needs the version even when the client did not ask for it.
+      if (route.cache && input.fields && fields.length > 0 && !fields.includes("version")) input.fields.paths = [...fields, "version"];
       const output = await call.call(client, input, {
         timeoutMs: options.deadlineMs,
         signal: hangUp.signal,
         headers: options.forwardHeaders(req),
       });
       const body = toJson(route.method.output, output as never, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
-      const payload = sparse(
-        route.responseBody === "" ? body : (body[route.responseBody] ?? {}),
-        route.responseBody !== "",
-        requestedFields(input),
-      );
+      const whole = route.responseBody === "" ? body : (body[route.responseBody] ?? {});
+      const payload = sparse(whole, route.responseBody !== "", fields);
       if (route.locationTemplate) res.setHeader("Location", fillLocation(route.locationTemplate, body));
+      const version = valueAt(whole, "version");
+      if (takesExpectedVersion && version !== undefined) res.setHeader("ETag", etagOf(String(version), []));
+      if (route.cache && version !== undefined) {
+        const etag = etagOf(String(version), fields);
+        const bytes = Buffer.from(JSON.stringify(payload));
+        options.responseCache.set(
+          cacheKey,
+          { etag, body: bytes, resourceId: String(valueAt(whole, "id") ?? "") },
+          route.cache.maxAgeSeconds * 1_000,
+        );
+        sendCached(req, res, etag, bytes);
+        return;
+      }
       res.status(route.successStatus).json(payload);
     } catch (error) {
       if (!res.headersSent && !hangUp.signal.aborted) sendError(res, error, req.originalUrl);

@@ -24,6 +24,7 @@ export const millis = (fallback: number) => z.coerce.number().int().positive().d
 export const commonConfig = {
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   DATABASE_URL: z.url().default("postgres://emporium@127.0.0.1:55432/postgres"),
+  REDIS_URL: z.string().default("redis://127.0.0.1:56379"),
   KAFKA_BROKERS: z
     .string()
     .default("127.0.0.1:59092")

@@ -1,8 +1,10 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { z } from "zod";
+import { createRedis, type Redis } from "../cache/redis.js";
 import { commonConfig, loadConfig, millis, port } from "../config/load-config.js";
 import { migrate, platformMigrations } from "../db/migrate.js";
 import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.js";
+import { type BroadcastHandler, createBroadcastListener } from "../kafka/broadcast-listener.js";
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from "../kafka/client.js";
 import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../kafka/event-consumer.js";
 import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
@@ -26,6 +28,8 @@ export interface ServiceContext {
   producer: Producer;
   clients: ClientFactory;
   topicPrefix: string;
+  /** Present when the definition asks for Redis. */
+  redis?: Redis | undefined;
 }
 
 export interface ServiceDefinition {
@@ -39,6 +43,10 @@ export interface ServiceDefinition {
   serviceNames: string[];
   routes: (router: ConnectRouter, ctx: ServiceContext) => void;
   consumer?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => HandlerEntry[] };
+  /** Events every instance must hear (cache invalidation), not just one per group. */
+  broadcast?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => BroadcastHandler[] };
+  /** Whether the service caches in Redis. */
+  usesRedis?: boolean;
   /** Runs after migrations, before serving (e.g. demo data). */
   afterMigrate?: (ctx: ServiceContext) => Promise<void>;
 }
@@ -73,7 +81,17 @@ export async function startService(definition: ServiceDefinition, env = process.
   const producer = createProducer(kafka);
   await producer.connect();
   const clients = createClientFactory({ defaultTimeoutMs: config.RPC_TIMEOUT_MS });
-  const ctx: ServiceContext = { name: definition.name, logger, pool, kafka, producer, clients, topicPrefix: config.KAFKA_TOPIC_PREFIX };
+  const redis = definition.usesRedis ? createRedis(config.REDIS_URL, logger) : undefined;
+  const ctx: ServiceContext = {
+    name: definition.name,
+    logger,
+    pool,
+    kafka,
+    producer,
+    clients,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    redis,
+  };
   await definition.afterMigrate?.(ctx);
 
   const relay: OutboxRelay = createOutboxRelay({ pool, producer, logger });
@@ -92,6 +110,17 @@ export async function startService(definition: ServiceDefinition, env = process.
     await consumer.start();
   }
 
+  const broadcast = definition.broadcast
+    ? createBroadcastListener({
+        kafka,
+        logger,
+        groupPrefix: `${config.KAFKA_TOPIC_PREFIX}${definition.name}`,
+        topics: definition.broadcast.topics(config.KAFKA_TOPIC_PREFIX),
+        handlers: definition.broadcast.handlers(ctx),
+      })
+    : undefined;
+  await broadcast?.start();
+
   const server = createRpcServer({
     logger,
     serviceNames: definition.serviceNames,
@@ -108,9 +137,11 @@ export async function startService(definition: ServiceDefinition, env = process.
     async stop() {
       await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2);
       await consumer?.stop();
+      await broadcast?.stop();
       await relay.stop();
       await producer.disconnect();
       await pool.end();
+      redis?.disconnect();
     },
   };
 }

@@ -1,9 +1,12 @@
 import { fileURLToPath } from "node:url";
+import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import type { MigrationSource } from "@emporium/platform/db/migrate";
-import type { ServiceDefinition } from "@emporium/platform/service/service-runtime";
+import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
+import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
+import { createProductCache, type ProductCache } from "./cache/product-cache.js";
 import { catalogTopic } from "./events/topics.js";
 import { createCatalogHandlers } from "./handlers.js";
 import { createPageTokens } from "./paging/page-token.js";
@@ -23,6 +26,18 @@ export const catalogMigrations: MigrationSource = {
   dir: fileURLToPath(new URL("../../migrations/", import.meta.url)),
 };
 
+// One product cache per process, shared by the handlers and the listener
+// that drops changed products.
+const caches = new WeakMap<ServiceContext, ProductCache>();
+function productCache(ctx: ServiceContext): ProductCache {
+  let cache = caches.get(ctx);
+  if (!cache) {
+    cache = createProductCache({ pool: ctx.pool, redis: ctx.redis, store: productStore });
+    caches.set(ctx, cache);
+  }
+  return cache;
+}
+
 /** The catalog service: products over RPC, changes announced on catalog.v1. */
 export const catalogService: ServiceDefinition = {
   name: "catalog",
@@ -30,6 +45,11 @@ export const catalogService: ServiceDefinition = {
   migrationsDir: catalogMigrations.dir,
   serviceNames: [CatalogService.typeName],
   topics: (prefix) => [catalogTopic(prefix)],
+  usesRedis: true,
+  broadcast: {
+    topics: (prefix) => [catalogTopic(prefix)],
+    handlers: (ctx) => [onBroadcast(ProductChangedSchema, (event) => productCache(ctx).forgetLocally(event.product?.id ?? ""))],
+  },
   afterMigrate: async (ctx) => {
     const wanted = config().CATALOG_SEED_PRODUCTS;
     if (wanted === 0 || (await productStore.count(ctx.pool)) > 0) return;
@@ -42,6 +62,7 @@ export const catalogService: ServiceDefinition = {
       createCatalogHandlers({
         pool: ctx.pool,
         store: productStore,
+        cache: productCache(ctx),
         pageTokens: createPageTokens(config().CATALOG_PAGE_TOKEN_SECRET),
         topic: catalogTopic(ctx.topicPrefix),
       }),

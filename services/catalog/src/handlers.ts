@@ -5,6 +5,7 @@ import type { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_s
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { ConflictError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import { type ProductCache, projectProduct } from "./cache/product-cache.js";
 import { validateListRequest } from "./domain/list-query.js";
 import { selectFields, validateIds, validateUpdate } from "./domain/product.js";
 import { EVENT_SOURCE } from "./events/topics.js";
@@ -15,6 +16,7 @@ import type { ProductStore } from "./store/product-store.js";
 interface Deps {
   pool: Pool;
   store: ProductStore;
+  cache: ProductCache;
   pageTokens: PageTokens;
   topic: string;
 }
@@ -22,23 +24,25 @@ interface Deps {
 const FOREIGN_KEY_VIOLATION = "23503";
 
 /** RPC handlers: proto in, validated domain call, proto out. */
-export function createCatalogHandlers({ pool, store, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
+export function createCatalogHandlers({ pool, store, cache, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
   return {
     async getProduct({ productId, fields }) {
       validateIds([productId], "product_id");
-      const [product] = await store.getMany(pool, [productId], selectFields(fields?.paths ?? []));
+      const selected = selectFields(fields?.paths ?? []);
+      const product = (await cache.getMany([productId])).get(productId);
       if (!product) throw new NotFoundError(`product ${productId} not found`);
-      return { product: toProtoProduct(product) };
+      return { product: projectProduct(product, selected) };
     },
 
     async batchGetProducts({ ids, fields }) {
       if (ids.length === 0) throw new ValidationError([{ field: "ids", description: "must name at least one id" }]);
       validateIds(ids, "ids");
-      const found = new Map((await store.getMany(pool, [...new Set(ids)], selectFields(fields?.paths ?? []))).map((p) => [p.id, p]));
+      const selected = selectFields(fields?.paths ?? []);
+      const found = await cache.getMany(ids);
       return {
         products: ids.flatMap((id) => {
           const product = found.get(id);
-          return product ? [toProtoProduct(product)] : [];
+          return product ? [projectProduct(product, selected)] : [];
         }),
         missingIds: ids.filter((id) => !found.has(id)),
       };
@@ -79,6 +83,7 @@ export function createCatalogHandlers({ pool, store, pageTokens, topic }: Deps):
         });
         return message;
       });
+      await cache.invalidate(productId);
       return { product: updated };
     },
   };

@@ -11,6 +11,9 @@ import { eventually } from "./eventually.js";
 import { freePort } from "./free-port.js";
 import { infraEnv } from "./infra-env.js";
 
+/** The administrator bearer token test stacks accept. */
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /**
@@ -32,7 +35,14 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     topicPrefix: `t${id}.`,
     seedDemoStock: true,
     catalogSeedProducts: 300,
-    env: { ...infraEnv, KAFKAJS_NO_PARTITIONER_WARNING: "1", LOG_LEVEL: "info", OTEL_TRACES_EXPORTER: "none", ...options.env },
+    env: {
+      ...infraEnv,
+      KAFKAJS_NO_PARTITIONER_WARNING: "1",
+      LOG_LEVEL: "info",
+      OTEL_TRACES_EXPORTER: "none",
+      GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...options.env,
+    },
   };
   const logs: string[] = [];
   const group = startProcessGroup(emporiumProcesses(stackOptions), {

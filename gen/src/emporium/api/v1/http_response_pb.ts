@@ -2,8 +2,8 @@
 // @generated from file emporium/api/v1/http_response.proto (package emporium.api.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { MethodOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/api/v1/http_response.proto.
  */
 export const file_emporium_api_v1_http_response: GenFile = /*@__PURE__*/
-  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIjAKDEh0dHBSZXNwb25zZRIOCgZzdGF0dXMYASABKAUSEAoIbG9jYXRpb24YAiABKAk6ZAoNaHR0cF9yZXNwb25zZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNGGAyABKAsyHS5lbXBvcml1bS5hcGkudjEuSHR0cFJlc3BvbnNlUgxodHRwUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIncKDEh0dHBSZXNwb25zZRIOCgZzdGF0dXMYASABKAUSEAoIbG9jYXRpb24YAiABKAkSHQoVY2FjaGVfbWF4X2FnZV9zZWNvbmRzGAMgASgFEiYKHnN0YWxlX3doaWxlX3JldmFsaWRhdGVfc2Vjb25kcxgEIAEoBSoyCgZBY2Nlc3MSFgoSQUNDRVNTX1VOU1BFQ0lGSUVEEAASEAoMQUNDRVNTX0FETUlOEAE6ZAoNaHR0cF9yZXNwb25zZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNGGAyABKAsyHS5lbXBvcml1bS5hcGkudjEuSHR0cFJlc3BvbnNlUgxodHRwUmVzcG9uc2U6UQoGYWNjZXNzEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY0oYDIAEoDjIXLmVtcG9yaXVtLmFwaS52MS5BY2Nlc3NSBmFjY2Vzc2IGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * HttpResponse tells the public gateway how to answer a successful REST call
@@ -36,6 +36,24 @@ export type HttpResponse = Message<"emporium.api.v1.HttpResponse"> & {
    * @generated from field: string location = 2;
    */
   location: string;
+
+  /**
+   * When above zero the response is cacheable: the gateway sends
+   * Cache-Control with this max-age, an ETag built from the response's
+   * `version` field and the field set, answers If-None-Match with 304, and
+   * keeps the response in its own memory for this long (dropped earlier when
+   * a change event names it).
+   *
+   * @generated from field: int32 cache_max_age_seconds = 3;
+   */
+  cacheMaxAgeSeconds: number;
+
+  /**
+   * How long a cache may serve the response stale while it revalidates.
+   *
+   * @generated from field: int32 stale_while_revalidate_seconds = 4;
+   */
+  staleWhileRevalidateSeconds: number;
 };
 
 /**
@@ -46,10 +64,45 @@ export const HttpResponseSchema: GenMessage<HttpResponse> = /*@__PURE__*/
   messageDesc(file_emporium_api_v1_http_response, 0);
 
 /**
+ * Access says who may call a method through the public gateway.
+ *
+ * @generated from enum emporium.api.v1.Access
+ */
+export enum Access {
+  /**
+   * Anyone, signed in or not.
+   *
+   * @generated from enum value: ACCESS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Only administrators.
+   *
+   * @generated from enum value: ACCESS_ADMIN = 1;
+   */
+  ADMIN = 1,
+}
+
+/**
+ * Describes the enum emporium.api.v1.Access.
+ */
+export const AccessSchema: GenEnum<Access> = /*@__PURE__*/
+  enumDesc(file_emporium_api_v1_http_response, 0);
+
+/**
  * How the gateway answers this method over REST.
  *
  * @generated from extension: emporium.api.v1.HttpResponse http_response = 50001;
  */
 export const http_response: GenExtension<MethodOptions, HttpResponse> = /*@__PURE__*/
   extDesc(file_emporium_api_v1_http_response, 0);
+
+/**
+ * Who may call this method through the gateway.
+ *
+ * @generated from extension: emporium.api.v1.Access access = 50002;
+ */
+export const access: GenExtension<MethodOptions, Access> = /*@__PURE__*/
+  extDesc(file_emporium_api_v1_http_response, 1);
 
