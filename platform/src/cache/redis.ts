@@ -8,8 +8,9 @@ export type { Redis } from "ioredis";
  * Redis is away (callers fall back to the database), and it reconnects by
  * itself, so caching resumes without a restart.
  */
-export function createRedis(url: string, logger: Logger): Redis {
+export function createRedis(url: string, logger: Logger, keyPrefix = ""): Redis {
   const redis = new Redis(url, {
+    keyPrefix,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 250,

@@ -25,6 +25,8 @@ export const commonConfig = {
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   DATABASE_URL: z.url().default("postgres://emporium@127.0.0.1:55432/postgres"),
   REDIS_URL: z.string().default("redis://127.0.0.1:56379"),
+  /** Prefixes every Redis key so that deployments (and test stacks) sharing a Redis never see each other's entries. */
+  REDIS_KEY_PREFIX: z.string().default(""),
   KAFKA_BROKERS: z
     .string()
     .default("127.0.0.1:59092")

@@ -28,7 +28,7 @@ const nodeArgs = (main: string) => ["--enable-source-maps", QUIET, "--import", T
 /** The processes of Emporium, each its own node process, paths relative to the repo root. */
 export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
   const suffix = options.databaseSuffix ?? "";
-  const shared = { ...options.env, KAFKA_TOPIC_PREFIX: options.topicPrefix ?? "" };
+  const shared = { ...options.env, KAFKA_TOPIC_PREFIX: options.topicPrefix ?? "", REDIS_KEY_PREFIX: options.topicPrefix ?? "" };
   return [
     {
       name: "inventory",

@@ -81,7 +81,7 @@ export async function startService(definition: ServiceDefinition, env = process.
   const producer = createProducer(kafka);
   await producer.connect();
   const clients = createClientFactory({ defaultTimeoutMs: config.RPC_TIMEOUT_MS });
-  const redis = definition.usesRedis ? createRedis(config.REDIS_URL, logger) : undefined;
+  const redis = definition.usesRedis ? createRedis(config.REDIS_URL, logger, config.REDIS_KEY_PREFIX) : undefined;
   const ctx: ServiceContext = {
     name: definition.name,
     logger,
