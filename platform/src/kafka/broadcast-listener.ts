@@ -33,9 +33,25 @@ export function createBroadcastListener(options: {
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
   const consumer = options.kafka.consumer({ groupId: `${options.groupPrefix}-broadcast-${randomUUID()}`, maxWaitTimeInMs: 250 });
   return {
+    /**
+     * Resolves once the listener has joined its group (or after 10 s), so a
+     * process that reports ready already hears changes: a new group starts
+     * at the newest offset and would miss what came before it joined.
+     */
     async start(): Promise<void> {
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: false });
+      let timer: NodeJS.Timeout | undefined;
+      const joined = new Promise<void>((resolve) => {
+        const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+          remove();
+          resolve();
+        });
+        timer = setTimeout(() => {
+          options.logger.warn("change listener has not joined its group after 10 s; going on");
+          resolve();
+        }, 10_000);
+      });
       await consumer.run({
         eachMessage: async ({ message }) => {
           const meta = readCloudEvent(headersToCarrier(message.headers));
@@ -48,6 +64,8 @@ export function createBroadcastListener(options: {
           }
         },
       });
+      await joined;
+      clearTimeout(timer);
     },
     stop: () => consumer.disconnect(),
   };

@@ -1,4 +1,4 @@
-import { trace } from "@opentelemetry/api";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
 
 export type { Logger } from "pino";
@@ -14,9 +14,9 @@ export function createLogger(service: string, level = "info"): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin() {
-      const span = trace.getActiveSpan();
-      if (!span) return {};
-      const { traceId, spanId } = span.spanContext();
+      const context = trace.getActiveSpan()?.spanContext();
+      if (!context || !isSpanContextValid(context)) return {};
+      const { traceId, spanId } = context;
       return { trace_id: traceId, span_id: spanId };
     },
   });
