@@ -4,7 +4,7 @@ import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_servic
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import { createBroadcastListener, onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
-import { createKafka, topicName } from "@emporium/platform/kafka/client";
+import { createKafka, ensureTopics, topicName } from "@emporium/platform/kafka/client";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
@@ -37,15 +37,16 @@ const { app, routes } = createGatewayApp({
 
 // Every gateway hears every product change and drops its cached responses.
 const kafka = createKafka({ clientId: "gateway", brokers: config.KAFKA_BROKERS, logger });
+const catalogTopic = topicName(config.KAFKA_TOPIC_PREFIX, "catalog.v1");
 const changes = createBroadcastListener({
   kafka,
   logger,
   groupPrefix: `${config.KAFKA_TOPIC_PREFIX}gateway`,
-  topics: [topicName(config.KAFKA_TOPIC_PREFIX, "catalog.v1")],
+  topics: [catalogTopic],
   handlers: [onBroadcast(ProductChangedSchema, (event) => responseCache.invalidate(event.product?.id ?? ""))],
 });
-await changes
-  .start()
+await ensureTopics(kafka, [catalogTopic])
+  .then(() => changes.start())
   .catch((error: unknown) => logger.warn({ err: error }, "cannot hear catalog changes; cached responses expire by max-age only"));
 
 const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {

@@ -44,19 +44,34 @@ export const topicName = (prefix: string, topic: string) => `${prefix}${topic}`;
 /** The dead-letter topic that parks poison messages of `topic`. */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 
-/** Creates the topics (and their dead-letter topics) that do not exist yet. */
+/**
+ * Creates the topics (and their dead-letter topics) that do not exist yet,
+ * then waits until every partition has a leader. A consumer that subscribes
+ * while a topic is still being created (by a sibling process) could otherwise
+ * be assigned only some partitions and never see the rest until its metadata
+ * refreshes minutes later.
+ */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    const all = topics.flatMap((topic) => [topic, deadLetterTopic(topic)]);
     const existing = new Set(await admin.listTopics());
-    const wanted = topics.flatMap((topic) => [topic, deadLetterTopic(topic)]).filter((topic) => !existing.has(topic));
+    const wanted = all.filter((topic) => !existing.has(topic));
     if (wanted.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
         topics: wanted.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
       });
     }
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: all }).catch(() => ({ topics: [] }));
+      const ready =
+        metadata.length === all.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`topics ${all.join(", ")} have no leader for every partition after 10 s`);
   } finally {
     await admin.disconnect();
   }

@@ -194,11 +194,12 @@ describe("PATCH /v1/products/{id}", () => {
 
   test("a change reaches readers of the cached product within about a second", async () => {
     const before = await get("/v1/products/p-000052");
-    await patch(
+    const changed = await patch(
       "p-000052",
       { price: { currency_code: "EUR", amount_minor: "4242" } },
       { ...admin, "If-Match": String(before.headers.get("etag")) },
     );
+    assert.equal(changed.status, 200);
 
     const after = await stack.waitFor(
       async () => {
