@@ -60,7 +60,7 @@ if (await waitForGateway()) {
       `  orders     h2c://127.0.0.1:${port("ORDERS_PORT", 50051)}  (gRPC, Connect, gRPC-Web)`,
       `  inventory  h2c://127.0.0.1:${port("INVENTORY_PORT", 50052)}`,
       `  catalog    h2c://127.0.0.1:${port("CATALOG_PORT", 50053)}  (GET /v1/products on the gateway)`,
-      `  try: curl -i -X POST localhost:${gatewayPort}/v1/orders -H 'content-type: application/json' -d '{"items":[{"product_id":"demo-001","quantity":2}]}'`,
+      `  try: curl -i -X POST localhost:${gatewayPort}/v1/orders -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
       "  Ctrl-C stops everything.",
     ].join("\n"),
   );

@@ -4,12 +4,12 @@ import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_servic
 import { loadConfig } from "@emporium/platform/config/load-config";
 import type { MigrationSource } from "@emporium/platform/db/migrate";
 import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
+import { createPageTokens } from "@emporium/platform/paging/page-token";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
 import { createProductCache, type ProductCache } from "./cache/product-cache.js";
 import { catalogTopic } from "./events/topics.js";
 import { createCatalogHandlers } from "./handlers.js";
-import { createPageTokens } from "./paging/page-token.js";
 import { seedCatalog } from "./seed/seed-catalog.js";
 import { productStore } from "./store/product-store.js";
 

@@ -5,11 +5,11 @@ import type { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_s
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { ConflictError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { type ProductCache, projectProduct } from "./cache/product-cache.js";
 import { validateListRequest } from "./domain/list-query.js";
 import { selectFields, validateIds, validateUpdate } from "./domain/product.js";
 import { EVENT_SOURCE } from "./events/topics.js";
-import type { PageTokens } from "./paging/page-token.js";
 import { fromProtoProduct, toProtoProduct } from "./proto-mapping.js";
 import type { ProductStore } from "./store/product-store.js";
 
@@ -50,11 +50,12 @@ export function createCatalogHandlers({ pool, store, cache, pageTokens, topic }:
 
     async listProducts(request) {
       const { filter, pageSize } = validateListRequest(request);
-      const cursor = request.pageToken ? pageTokens.decode(filter, request.pageToken) : undefined;
+      const shape = [filter.category, filter.q, filter.minPrice, filter.maxPrice, filter.orderBy];
+      const cursor = request.pageToken ? pageTokens.decode(shape, request.pageToken) : undefined;
       const page = await store.list(pool, filter, pageSize, selectFields(request.fields?.paths ?? []), cursor);
       return {
         products: page.products.map(toProtoProduct),
-        nextPageToken: page.next ? pageTokens.encode(filter, page.next) : "",
+        nextPageToken: page.next ? pageTokens.encode(shape, page.next) : "",
       };
     },
 

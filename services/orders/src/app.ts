@@ -1,15 +1,24 @@
 import { fileURLToPath } from "node:url";
+import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
+import { createPageTokens } from "@emporium/platform/paging/page-token";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
 import { orderEventHandlers } from "./events/consume.js";
 import { orderTopics } from "./events/topics.js";
 import { createOrderHandlers, type ProductDirectory } from "./handlers.js";
+import { productNameLoaders } from "./product-names.js";
 import { orderStore } from "./store/order-store.js";
 
-const config = () => loadConfig({ INVENTORY_URL: z.url().default("http://127.0.0.1:50052") });
+const config = () =>
+  loadConfig({
+    INVENTORY_URL: z.url().default("http://127.0.0.1:50052"),
+    CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
+    /** Signs ListOrders page tokens; the same on every orders instance. */
+    ORDERS_PAGE_TOKEN_SECRET: z.string().min(16).default("emporium-dev-orders-page-token-secret"),
+  });
 
 /** Until the catalog exists, the products orders may contain are those inventory stocks. */
 function inventoryProductDirectory(ctx: ServiceContext): ProductDirectory {
@@ -37,6 +46,8 @@ export const ordersService: ServiceDefinition = {
         store: orderStore,
         products: inventoryProductDirectory(ctx),
         topics: orderTopics(ctx.topicPrefix),
+        productNames: productNameLoaders(ctx.clients.client(CatalogService, config().CATALOG_URL), ctx.logger),
+        pageTokens: createPageTokens(config().ORDERS_PAGE_TOKEN_SECRET),
       }),
     );
   },

@@ -3,11 +3,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
+import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { trace } from "@opentelemetry/api";
-import { newOrder, rejectUnknownProducts, validateLines } from "./domain/order.js";
+import { newOrder, type Order, rejectUnknownProducts, validateLines } from "./domain/order.js";
 import { publishOrderPlaced } from "./events/publish.js";
 import type { OrderTopics } from "./events/topics.js";
-import { toProtoOrder } from "./proto-mapping.js";
+import type { ProductNameLoader } from "./product-names.js";
+import { fromProtoStatus, toProtoOrder } from "./proto-mapping.js";
 import type { OrderStore } from "./store/order-store.js";
 
 /** Finds which of the given product ids do not exist. */
@@ -20,13 +22,26 @@ interface Deps {
   store: OrderStore;
   products: ProductDirectory;
   topics: OrderTopics;
+  /** A fresh product-name batcher per request. */
+  productNames: () => ProductNameLoader;
+  pageTokens: PageTokens;
+}
+
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+
+/** Product names for every line of these orders, looked up in one batch. */
+async function namesFor(orders: Order[], loader: ProductNameLoader): Promise<Map<string, string>> {
+  const ids = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.productId)))];
+  const names = await loader.loadMany(ids);
+  return new Map(ids.map((id, index) => [id, typeof names[index] === "string" ? names[index] : ""]));
 }
 
 const CUSTOMER_HEADER = "x-emporium-customer-id";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** RPC handlers: proto in, domain call, proto out. */
-export function createOrderHandlers({ pool, store, products, topics }: Deps): ServiceImpl<typeof OrderService> {
+export function createOrderHandlers({ pool, store, products, topics, productNames, pageTokens }: Deps): ServiceImpl<typeof OrderService> {
   return {
     async createOrder(request, ctx) {
       const lines = request.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
@@ -46,7 +61,23 @@ export function createOrderHandlers({ pool, store, products, topics }: Deps): Se
       if (!UUID.test(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
       const order = await store.get(pool, orderId);
       if (!order) throw new NotFoundError(`order ${orderId} not found`);
-      return { order: toProtoOrder(order) };
+      return { order: toProtoOrder(order, await namesFor([order], productNames())) };
+    },
+
+    async listOrders({ status, pageSize, pageToken }, ctx) {
+      if (pageSize !== undefined && (pageSize < 1 || pageSize > MAX_PAGE_SIZE)) {
+        throw new ValidationError([{ field: "page_size", description: `must be between 1 and ${MAX_PAGE_SIZE}` }]);
+      }
+      const customerId = ctx.requestHeader.get(CUSTOMER_HEADER) ?? "anonymous";
+      const wanted = fromProtoStatus(status);
+      const shape = [customerId, wanted];
+      const cursor = pageToken ? pageTokens.decode(shape, pageToken) : undefined;
+      const page = await store.listForCustomer(pool, customerId, wanted, pageSize ?? DEFAULT_PAGE_SIZE, cursor);
+      const names = await namesFor(page.orders, productNames());
+      return {
+        orders: page.orders.map((order) => toProtoOrder(order, names)),
+        nextPageToken: page.next ? pageTokens.encode(shape, page.next) : "",
+      };
     },
   };
 }

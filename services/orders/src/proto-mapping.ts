@@ -13,13 +13,23 @@ const statuses: Record<OrderStatus, ProtoStatus> = {
 
 export const toProtoStatus = (status: OrderStatus): ProtoStatus => statuses[status];
 
-export function toProtoOrder(order: Order): OrderMessage {
+/** Proto status -> domain status; UNSPECIFIED means "any". */
+export function fromProtoStatus(status: ProtoStatus): OrderStatus | undefined {
+  return (Object.keys(statuses) as OrderStatus[]).find((key) => statuses[key] === status);
+}
+
+/** Domain order -> proto; `names` fills each line's product_name when given. */
+export function toProtoOrder(order: Order, names?: ReadonlyMap<string, string>): OrderMessage {
   return create(OrderSchema, {
     id: order.id,
     customerId: order.customerId,
     status: toProtoStatus(order.status),
     statusReason: order.statusReason,
-    lines: order.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+    lines: order.lines.map((line) => ({
+      productId: line.productId,
+      quantity: line.quantity,
+      productName: names?.get(line.productId) ?? "",
+    })),
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
   });

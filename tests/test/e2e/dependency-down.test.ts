@@ -18,7 +18,7 @@ after(async () => {
 
 // Bounds each request so a hang fails the test instead of stalling it.
 const bounded = () => ({ signal: AbortSignal.timeout(DEADLINE_MS * 4) });
-const order = { items: [{ product_id: "demo-005", quantity: 1 }] };
+const order = { items: [{ product_id: "p-000005", quantity: 1 }] };
 
 test("a hung inventory makes order creation a 504 problem at the deadline, not a hang", async () => {
   stack.group.signal("inventory", "SIGSTOP");

@@ -36,7 +36,7 @@ after(async () => {
 test("grpc-js reads an order through orders.GetOrder on the internal port", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
-    json: { items: [{ product_id: "demo-004", quantity: 2 }] },
+    json: { items: [{ product_id: "p-000004", quantity: 2 }] },
   });
   const client = loadClient("emporium/orders/v1/orders_service.proto", "emporium.orders.v1.OrderService", `127.0.0.1:${stack.ordersPort}`);
 
@@ -45,7 +45,7 @@ test("grpc-js reads an order through orders.GetOrder on the internal port", asyn
 
   const order = response.order as Record<string, unknown>;
   assert.equal(order.id, body.id);
-  assert.deepEqual(order.lines, [{ product_id: "demo-004", quantity: 2 }]);
+  assert.deepEqual(order.lines, [{ product_id: "p-000004", quantity: 2 }]);
 });
 
 test("grpc-js gets NOT_FOUND, with the standard status code, for an unknown order", async () => {

@@ -27,7 +27,7 @@ const has = (spans: ReceivedSpan[], service: string, kind: number, name: RegExp)
 test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inventory", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
-    json: { items: [{ product_id: "demo-003", quantity: 1 }] },
+    json: { items: [{ product_id: "p-000003", quantity: 1 }] },
   });
   const orderId = String(body.id);
 

@@ -16,16 +16,16 @@ const orderStatus = async (location: string) => (await request(`${stack.gatewayU
 
 describe("POST /v1/orders", () => {
   test("accepts an order with 202, a Location and the PENDING order", async () => {
-    const response = await placeOrder([{ product_id: "demo-001", quantity: 2 }]);
+    const response = await placeOrder([{ product_id: "p-000001", quantity: 2 }]);
 
     assert.equal(response.status, 202);
     assert.equal(response.headers.get("location"), `/v1/orders/${response.body.id}`);
     assert.equal(response.body.status, "ORDER_STATUS_PENDING");
-    assert.deepEqual(response.body.lines, [{ product_id: "demo-001", quantity: 2 }]);
+    assert.deepEqual(response.body.lines, [{ product_id: "p-000001", quantity: 2 }]);
   });
 
   test("moves an order on to AWAITING_PAYMENT once its stock is reserved", async () => {
-    const { headers } = await placeOrder([{ product_id: "demo-002", quantity: 3 }]);
+    const { headers } = await placeOrder([{ product_id: "p-000002", quantity: 3 }]);
     const location = String(headers.get("location"));
 
     const status = await stack.waitFor(async () => {
@@ -35,13 +35,13 @@ describe("POST /v1/orders", () => {
 
     assert.equal(status, "ORDER_STATUS_AWAITING_PAYMENT");
     const pool = stack.pool("inventory");
-    const { rows } = await pool.query("SELECT available, reserved, on_hand FROM stock WHERE product_id = 'demo-002'");
+    const { rows } = await pool.query("SELECT available, reserved, on_hand FROM stock WHERE product_id = 'p-000002'");
     await pool.end();
     assert.deepEqual(rows[0], { available: "997", reserved: "3", on_hand: "1000" });
   });
 
   test("rejects an order when stock is short, saying which product", async () => {
-    const { headers } = await placeOrder([{ product_id: "demo-scarce", quantity: 5 }]);
+    const { headers } = await placeOrder([{ product_id: "p-000021", quantity: 5 }]);
     const location = String(headers.get("location"));
 
     const order = await stack.waitFor(async () => {
@@ -50,7 +50,34 @@ describe("POST /v1/orders", () => {
     }, "the order to be rejected");
 
     assert.equal(order.status, "ORDER_STATUS_REJECTED");
-    assert.match(String(order.status_reason), /demo-scarce \(asked 5, available 1\)/);
+    assert.match(String(order.status_reason), /p-000021 \(asked 5, available 1\)/);
+  });
+});
+
+describe("GET /v1/orders", () => {
+  test("lists the caller's orders newest first, lines carrying catalog product names", async () => {
+    const placed = await placeOrder([
+      { product_id: "p-000007", quantity: 1 },
+      { product_id: "p-000008", quantity: 2 },
+    ]);
+
+    const { status, body } = await request(`${stack.gatewayUrl}/v1/orders?page_size=5`);
+
+    assert.equal(status, 200);
+    const orders = body.orders as { id: string; lines: { product_id: string; product_name: string }[] }[];
+    assert.equal(orders[0]?.id, placed.body.id);
+    const catalog = await request(`${stack.gatewayUrl}/v1/products:batchGet?ids=p-000007,p-000008&fields=name`);
+    assert.deepEqual(
+      orders[0]?.lines.map((line) => line.product_name),
+      (catalog.body.products as { name: string }[]).map((product) => product.name),
+    );
+    assert.ok(orders[0]?.lines.every((line) => line.product_name.length > 0));
+  });
+
+  test("rejects a page size out of range, naming page_size", async () => {
+    const response = await request(`${stack.gatewayUrl}/v1/orders?page_size=500`);
+    assert.equal(response.status, 400);
+    assert.equal(response.body.errors?.[0]?.field ?? response.body.detail?.toString().split(":")[0], "page_size");
   });
 });
 
@@ -60,16 +87,16 @@ describe("bad input is a 400 problem naming the field", () => {
     { name: "a body that is not an object", body: "[1,2]", field: "body" },
     { name: "missing items", body: "{}", field: "items" },
     { name: "an empty item list", body: '{"items":[]}', field: "items" },
-    { name: "a zero quantity", body: '{"items":[{"product_id":"demo-001","quantity":0}]}', field: "items[0].quantity" },
-    { name: "a negative quantity", body: '{"items":[{"product_id":"demo-001","quantity":-4}]}', field: "items[0].quantity" },
-    { name: "a quantity that is not a number", body: '{"items":[{"product_id":"demo-001","quantity":"two"}]}', field: "quantity" },
+    { name: "a zero quantity", body: '{"items":[{"product_id":"p-000001","quantity":0}]}', field: "items[0].quantity" },
+    { name: "a negative quantity", body: '{"items":[{"product_id":"p-000001","quantity":-4}]}', field: "items[0].quantity" },
+    { name: "a quantity that is not a number", body: '{"items":[{"product_id":"p-000001","quantity":"two"}]}', field: "quantity" },
     {
       name: "an unknown product",
-      body: '{"items":[{"product_id":"demo-001","quantity":1},{"product_id":"no-such","quantity":1}]}',
+      body: '{"items":[{"product_id":"p-000001","quantity":1},{"product_id":"no-such","quantity":1}]}',
       field: "items[1].product_id",
     },
     { name: "a missing product id", body: '{"items":[{"quantity":1}]}', field: "items[0].product_id" },
-    { name: "an unknown field", body: '{"items":[{"product_id":"demo-001","quantity":1}],"status":"CONFIRMED"}', field: "status" },
+    { name: "an unknown field", body: '{"items":[{"product_id":"p-000001","quantity":1}],"status":"CONFIRMED"}', field: "status" },
   ];
   for (const { name, body, field } of cases) {
     test(`rejects ${name}`, async () => {

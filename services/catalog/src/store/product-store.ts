@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import type { Cursor } from "@emporium/platform/paging/page-token";
 import type { ListFilter, ProductOrder } from "../domain/list-query.js";
 import type { Product, ProductField } from "../domain/product.js";
-import type { Cursor } from "../paging/page-token.js";
 import { columnsFor, type ProductRow, rowToProduct } from "./product-columns.js";
 
 type Queryable = Pool | PoolClient;

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import type { Cursor } from "@emporium/platform/paging/page-token";
 import type { Order, OrderStatus } from "../domain/order.js";
 
 type Queryable = Pool | PoolClient;
@@ -22,6 +23,12 @@ const toOrder = (row: OrderRow): Order => ({
   updatedAt: row.updated_at,
   lines: row.lines.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
 });
+
+const SELECT_ORDERS = `
+  SELECT o.id, o.customer_id, o.status, o.status_reason, o.created_at, o.updated_at, o.created_at::text AS sort_key,
+         COALESCE(json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity) ORDER BY l.line_no)
+                  FILTER (WHERE l.order_id IS NOT NULL), '[]') AS lines
+    FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id`;
 
 const SELECT_ORDER = `
   SELECT o.id, o.customer_id, o.status, o.status_reason, o.created_at, o.updated_at,
@@ -50,6 +57,34 @@ export const orderStore = {
   async get(db: Queryable, id: string): Promise<Order | undefined> {
     const { rows } = await db.query<OrderRow>(SELECT_ORDER, [id]);
     return rows[0] && toOrder(rows[0]);
+  },
+
+  /** One page of a customer's orders, newest first, after `cursor`; fetches one extra row to know if more follow. */
+  async listForCustomer(
+    db: Queryable,
+    customerId: string,
+    status: OrderStatus | undefined,
+    pageSize: number,
+    cursor?: Cursor,
+  ): Promise<{ orders: Order[]; next?: Cursor }> {
+    const params: unknown[] = [customerId];
+    const where = ["o.customer_id = $1"];
+    if (status) {
+      params.push(status);
+      where.push(`o.status = $${params.length}`);
+    }
+    if (cursor) {
+      params.push(cursor.key, cursor.id);
+      where.push(`(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(pageSize + 1);
+    const { rows } = await db.query<OrderRow & { sort_key: string }>(
+      `${SELECT_ORDERS} WHERE ${where.join(" AND ")} GROUP BY o.id ORDER BY o.created_at DESC, o.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    return { orders: page.map(toOrder), next: rows.length > pageSize && last ? { key: last.sort_key, id: last.id } : undefined };
   },
 
   /** Reads an order's status and locks its row for the rest of the transaction. */

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/orders/v1/orders.proto.
  */
 export const file_emporium_orders_v1_orders: GenFile = /*@__PURE__*/
-  fileDesc("Ch9lbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzLnByb3RvEhJlbXBvcml1bS5vcmRlcnMudjEigAIKBU9yZGVyEgoKAmlkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEi8KBnN0YXR1cxgDIAEoDjIfLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlclN0YXR1cxIsCgVsaW5lcxgEIAMoCzIdLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlckxpbmUSFQoNc3RhdHVzX3JlYXNvbhgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjEKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFKrsBCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUEVORElORxABEiEKHU9SREVSX1NUQVRVU19BV0FJVElOR19QQVlNRU5UEAISGgoWT1JERVJfU1RBVFVTX0NPTkZJUk1FRBADEhkKFU9SREVSX1NUQVRVU19SRUpFQ1RFRBAEEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQBWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9lbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzLnByb3RvEhJlbXBvcml1bS5vcmRlcnMudjEigAIKBU9yZGVyEgoKAmlkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEi8KBnN0YXR1cxgDIAEoDjIfLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlclN0YXR1cxIsCgVsaW5lcxgEIAMoCzIdLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlckxpbmUSFQoNc3RhdHVzX3JlYXNvbhgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFEhQKDHByb2R1Y3RfbmFtZRgDIAEoCSq7AQoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUT1JERVJfU1RBVFVTX1BFTkRJTkcQARIhCh1PUkRFUl9TVEFUVVNfQVdBSVRJTkdfUEFZTUVOVBACEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQAxIZChVPUkRFUl9TVEFUVVNfUkVKRUNURUQQBBIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Order is a customer's request to buy some products, and where it stands.
@@ -96,6 +96,14 @@ export type OrderLine = Message<"emporium.orders.v1.OrderLine"> & {
    * @generated from field: int32 quantity = 2;
    */
   quantity: number;
+
+  /**
+   * The product's current name from the catalog, filled when an order is
+   * read; empty if the catalog could not be asked. Ignored on input.
+   *
+   * @generated from field: string product_name = 3;
+   */
+  productName: string;
 };
 
 /**

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_emporium_api_v1_http_response } from "../../api/v1/http_response_pb.js";
-import type { Order, OrderLine } from "./orders_pb.js";
+import type { Order, OrderLine, OrderStatus } from "./orders_pb.js";
 import { file_emporium_orders_v1_orders } from "./orders_pb.js";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/orders/v1/orders_service.proto.
  */
 export const file_emporium_orders_v1_orders_service: GenFile = /*@__PURE__*/
-  fileDesc("CidlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX3NlcnZpY2UucHJvdG8SEmVtcG9yaXVtLm9yZGVycy52MSJCChJDcmVhdGVPcmRlclJlcXVlc3QSLAoFaXRlbXMYASADKAsyHS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJMaW5lIj8KE0NyZWF0ZU9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIiIwoPR2V0T3JkZXJSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJIjwKEEdldE9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIyqAIKDE9yZGVyU2VydmljZRKaAQoLQ3JlYXRlT3JkZXISJi5lbXBvcml1bS5vcmRlcnMudjEuQ3JlYXRlT3JkZXJSZXF1ZXN0GicuZW1wb3JpdW0ub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVzcG9uc2UiOoq1GBoIygESFS92MS9vcmRlcnMve29yZGVyLmlkfYLT5JMCFjoBKmIFb3JkZXIiCi92MS9vcmRlcnMSewoIR2V0T3JkZXISIy5lbXBvcml1bS5vcmRlcnMudjEuR2V0T3JkZXJSZXF1ZXN0GiQuZW1wb3JpdW0ub3JkZXJzLnYxLkdldE9yZGVyUmVzcG9uc2UiJILT5JMCHmIFb3JkZXISFS92MS9vcmRlcnMve29yZGVyX2lkfWIGcHJvdG8z", [file_emporium_api_v1_http_response, file_emporium_orders_v1_orders, file_google_api_annotations]);
+  fileDesc("CidlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX3NlcnZpY2UucHJvdG8SEmVtcG9yaXVtLm9yZGVycy52MSJCChJDcmVhdGVPcmRlclJlcXVlc3QSLAoFaXRlbXMYASADKAsyHS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJMaW5lIj8KE0NyZWF0ZU9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIiIwoPR2V0T3JkZXJSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJIjwKEEdldE9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIifgoRTGlzdE9yZGVyc1JlcXVlc3QSLwoGc3RhdHVzGAEgASgOMh8uZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyU3RhdHVzEhYKCXBhZ2Vfc2l6ZRgCIAEoBUgAiAEBEhIKCnBhZ2VfdG9rZW4YAyABKAlCDAoKX3BhZ2Vfc2l6ZSJYChJMaXN0T3JkZXJzUmVzcG9uc2USKQoGb3JkZXJzGAEgAygLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKZAwoMT3JkZXJTZXJ2aWNlEpoBCgtDcmVhdGVPcmRlchImLmVtcG9yaXVtLm9yZGVycy52MS5DcmVhdGVPcmRlclJlcXVlc3QaJy5lbXBvcml1bS5vcmRlcnMudjEuQ3JlYXRlT3JkZXJSZXNwb25zZSI6irUYGgjKARIVL3YxL29yZGVycy97b3JkZXIuaWR9gtPkkwIWOgEqYgVvcmRlciIKL3YxL29yZGVycxJvCgpMaXN0T3JkZXJzEiUuZW1wb3JpdW0ub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiYuZW1wb3JpdW0ub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXNwb25zZSISgtPkkwIMEgovdjEvb3JkZXJzEnsKCEdldE9yZGVyEiMuZW1wb3JpdW0ub3JkZXJzLnYxLkdldE9yZGVyUmVxdWVzdBokLmVtcG9yaXVtLm9yZGVycy52MS5HZXRPcmRlclJlc3BvbnNlIiSC0+STAh5iBW9yZGVyEhUvdjEvb3JkZXJzL3tvcmRlcl9pZH1iBnByb3RvMw", [file_emporium_api_v1_http_response, file_emporium_orders_v1_orders, file_google_api_annotations]);
 
 /**
  * CreateOrderRequest lists what the customer wants to buy.
@@ -101,6 +101,69 @@ export const GetOrderResponseSchema: GenMessage<GetOrderResponse> = /*@__PURE__*
   messageDesc(file_emporium_orders_v1_orders_service, 3);
 
 /**
+ * ListOrdersRequest filters and pages the caller's orders.
+ *
+ * @generated from message emporium.orders.v1.ListOrdersRequest
+ */
+export type ListOrdersRequest = Message<"emporium.orders.v1.ListOrdersRequest"> & {
+  /**
+   * Only orders in this status; unset means all.
+   *
+   * @generated from field: emporium.orders.v1.OrderStatus status = 1;
+   */
+  status: OrderStatus;
+
+  /**
+   * Orders per page: default 20, at most 100.
+   *
+   * @generated from field: optional int32 page_size = 2;
+   */
+  pageSize?: number | undefined;
+
+  /**
+   * The next_page_token of the previous page; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message emporium.orders.v1.ListOrdersRequest.
+ * Use `create(ListOrdersRequestSchema)` to create a new message.
+ */
+export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_service, 4);
+
+/**
+ * ListOrdersResponse is one page of orders.
+ *
+ * @generated from message emporium.orders.v1.ListOrdersResponse
+ */
+export type ListOrdersResponse = Message<"emporium.orders.v1.ListOrdersResponse"> & {
+  /**
+   * The orders on this page, newest first, lines carrying product names.
+   *
+   * @generated from field: repeated emporium.orders.v1.Order orders = 1;
+   */
+  orders: Order[];
+
+  /**
+   * Pass as page_token to get the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message emporium.orders.v1.ListOrdersResponse.
+ * Use `create(ListOrdersResponseSchema)` to create a new message.
+ */
+export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_service, 5);
+
+/**
  * OrderService accepts customer orders and reports where they stand.
  *
  * @generated from service emporium.orders.v1.OrderService
@@ -116,6 +179,16 @@ export const OrderService: GenService<{
     methodKind: "unary";
     input: typeof CreateOrderRequestSchema;
     output: typeof CreateOrderResponseSchema;
+  },
+  /**
+   * ListOrders returns the caller's orders, newest first, one page at a time.
+   *
+   * @generated from rpc emporium.orders.v1.OrderService.ListOrders
+   */
+  listOrders: {
+    methodKind: "unary";
+    input: typeof ListOrdersRequestSchema;
+    output: typeof ListOrdersResponseSchema;
   },
   /**
    * GetOrder returns one order with its current status.

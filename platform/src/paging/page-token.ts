@@ -1,6 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { ValidationError } from "@emporium/platform/errors/domain-errors";
-import type { ListFilter } from "../domain/list-query.js";
+import { ValidationError } from "../errors/domain-errors.js";
 
 /** Where a page ended: the sort key and id of its last row. */
 export interface Cursor {
@@ -17,14 +16,11 @@ interface TokenBody {
 
 const invalid = (description: string) => new ValidationError([{ field: "page_token", description }]);
 
-function fingerprint(filter: ListFilter): string {
-  const canonical = JSON.stringify([
-    filter.category,
-    filter.q,
-    String(filter.minPrice ?? ""),
-    String(filter.maxPrice ?? ""),
-    filter.orderBy,
-  ]);
+/** The filters and order a page belongs to, as a list of plain values. */
+export type QueryShape = readonly (string | number | bigint | undefined)[];
+
+function fingerprint(query: QueryShape): string {
+  const canonical = JSON.stringify(query.map((value) => (value === undefined ? null : String(value))));
   return createHash("sha256").update(canonical).digest("base64url").slice(0, 16);
 }
 
@@ -35,13 +31,13 @@ function fingerprint(filter: ListFilter): string {
 export function createPageTokens(secret: string) {
   const sign = (payload: string) => createHmac("sha256", secret).update(payload).digest("base64url").slice(0, 22);
   return {
-    encode(filter: ListFilter, cursor: Cursor): string {
+    encode(filter: QueryShape, cursor: Cursor): string {
       const payload = Buffer.from(JSON.stringify({ f: fingerprint(filter), k: cursor.key, i: cursor.id } satisfies TokenBody)).toString(
         "base64url",
       );
       return `${payload}.${sign(payload)}`;
     },
-    decode(filter: ListFilter, token: string): Cursor {
+    decode(filter: QueryShape, token: string): Cursor {
       const [payload = "", signature = "", ...rest] = token.split(".");
       const expected = sign(payload);
       if (rest.length > 0 || signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {

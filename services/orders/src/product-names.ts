@@ -1,0 +1,31 @@
+import type { Client } from "@connectrpc/connect";
+import type { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import type { Logger } from "@emporium/platform/log/logger";
+import DataLoader from "dataloader";
+
+/** Product names for one request: every lookup made in the same tick is one batch call. */
+export type ProductNameLoader = DataLoader<string, string>;
+
+const MAX_BATCH = 100;
+
+/**
+ * A per-request batcher (DataLoader) over the catalog's BatchGetProducts, so
+ * a page of orders with many lines costs one call per 100 distinct products,
+ * not one per line. The catalog being unavailable degrades to empty names.
+ */
+export function productNameLoaders(catalog: Client<typeof CatalogService>, logger: Logger): () => ProductNameLoader {
+  return () =>
+    new DataLoader<string, string>(
+      async (ids) => {
+        try {
+          const { products } = await catalog.batchGetProducts({ ids: [...ids], fields: { paths: ["id", "name"] } });
+          const names = new Map(products.map((product) => [product.id, product.name]));
+          return ids.map((id) => names.get(id) ?? "");
+        } catch (error) {
+          logger.warn({ err: error }, "catalog unavailable; order lines go without product names");
+          return ids.map(() => "");
+        }
+      },
+      { maxBatchSize: MAX_BATCH, cache: true },
+    );
+}
