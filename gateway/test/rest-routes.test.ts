@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { restRoutesOf } from "../src/transcoding/rest-routes.js";
@@ -10,6 +11,7 @@ test("the REST routes come from the google.api.http annotations", () => {
     routes.map((r) => [r.httpMethod, r.path.template, r.method.name, r.body, r.responseBody, r.successStatus, r.locationTemplate]),
     [
       ["POST", "/v1/orders", "CreateOrder", "*", "order", 202, "/v1/orders/{order.id}"],
+      ["GET", "/v1/orders", "ListOrders", "", "", 200, ""],
       ["GET", "/v1/orders/{order_id}", "GetOrder", "", "order", 200, ""],
     ],
   );
@@ -17,4 +19,13 @@ test("the REST routes come from the google.api.http annotations", () => {
 
 test("a service without annotations has no public route", () => {
   assert.deepEqual(restRoutesOf([InventoryService]), []);
+});
+
+test("cache and access rules come from the emporium.api.v1 options", () => {
+  const routes = new Map(restRoutesOf([CatalogService]).map((r) => [r.method.name, r]));
+  assert.deepEqual(routes.get("GetProduct")?.cache, { maxAgeSeconds: 5, staleWhileRevalidateSeconds: 30 });
+  assert.equal(routes.get("ListProducts")?.cache, undefined);
+  assert.equal(routes.get("UpdateProduct")?.adminOnly, true);
+  assert.equal(routes.get("UpdateProduct")?.httpMethod, "PATCH");
+  assert.equal(routes.get("GetProduct")?.adminOnly, false);
 });

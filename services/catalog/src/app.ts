@@ -17,6 +17,8 @@ const config = () =>
   loadConfig({
     /** Signs page tokens; set one secret for all catalog instances. */
     CATALOG_PAGE_TOKEN_SECRET: z.string().min(16).default("emporium-dev-page-token-secret"),
+    /** How long an instance keeps a product in memory; change events drop it sooner. */
+    CATALOG_LOCAL_CACHE_TTL_MS: z.coerce.number().int().positive().default(2_000),
     /** Products to seed when the catalog is empty (npm start); 0 seeds nothing. */
     CATALOG_SEED_PRODUCTS: z.coerce.number().int().min(0).default(0),
   });
@@ -32,7 +34,7 @@ const caches = new WeakMap<ServiceContext, ProductCache>();
 function productCache(ctx: ServiceContext): ProductCache {
   let cache = caches.get(ctx);
   if (!cache) {
-    cache = createProductCache({ pool: ctx.pool, redis: ctx.redis, store: productStore });
+    cache = createProductCache({ pool: ctx.pool, redis: ctx.redis, store: productStore, localTtlMs: config().CATALOG_LOCAL_CACHE_TTL_MS });
     caches.set(ctx, cache);
   }
   return cache;

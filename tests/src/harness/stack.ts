@@ -67,6 +67,21 @@ export async function startStack(options: { env?: Record<string, string> } = {})
       url.pathname = `/${stack.databases[service]}`;
       return new pg.Pool({ connectionString: url.toString(), max: 2 });
     },
+    /** Starts one more catalog instance on the same database and topics; resolves once it serves. */
+    async startExtraCatalog(env: Record<string, string> = {}) {
+      const port = await freePort();
+      const spec = emporiumProcesses({ ...stackOptions, catalogPort: port, env: { ...stackOptions.env, ...env } }).find(
+        (p) => p.name === "catalog",
+      );
+      if (!spec) throw new Error("no catalog in the stack definition");
+      const extra = startProcessGroup([{ ...spec, name: "catalog-2" }], {
+        cwd: repoRoot,
+        onLine: (name, line) => logs.push(`[${name}] ${line}`),
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await waitUntilServing(url);
+      return { url, stop: () => extra.stop() };
+    },
     /** `eventually`, with the processes' recent logs attached when it times out. */
     waitFor: <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000) =>
       eventually(probe, what, timeoutMs).catch((error: Error) => {
@@ -82,14 +97,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   try {
     await eventually(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the gateway to be ready", 60_000);
     // The gateway only checks its direct backends; every service must serve.
-    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl]) {
-      const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
-      await eventually(
-        () => health.check({}, { timeoutMs: 500 }).then((r) => (r.status === HealthCheckResponse_ServingStatus.SERVING ? true : undefined)),
-        `${url} to serve`,
-        60_000,
-      );
-    }
+    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl]) await waitUntilServing(url);
   } catch (error) {
     await group.stop();
     throw new Error(`${(error as Error).message}\n--- process logs ---\n${logs.slice(-60).join("\n")}`);
@@ -98,6 +106,16 @@ export async function startStack(options: { env?: Record<string, string> } = {})
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** Waits until a service's grpc.health.v1 says SERVING. */
+async function waitUntilServing(url: string): Promise<void> {
+  const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
+  await eventually(
+    () => health.check({}, { timeoutMs: 500 }).then((r) => (r.status === HealthCheckResponse_ServingStatus.SERVING ? true : undefined)),
+    `${url} to serve`,
+    60_000,
+  );
+}
 
 async function dropStackData(id: string, databases: Record<string, string>, topicPrefix: string): Promise<void> {
   const admin = new pg.Client({ connectionString: infraEnv.DATABASE_URL });

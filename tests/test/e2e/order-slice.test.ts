@@ -21,7 +21,10 @@ describe("POST /v1/orders", () => {
     assert.equal(response.status, 202);
     assert.equal(response.headers.get("location"), `/v1/orders/${response.body.id}`);
     assert.equal(response.body.status, "ORDER_STATUS_PENDING");
-    assert.deepEqual(response.body.lines, [{ product_id: "p-000001", quantity: 2 }]);
+    assert.deepEqual(
+      (response.body.lines as { product_id: string; quantity: number }[]).map(({ product_id, quantity }) => ({ product_id, quantity })),
+      [{ product_id: "p-000001", quantity: 2 }],
+    );
   });
 
   test("moves an order on to AWAITING_PAYMENT once its stock is reserved", async () => {
@@ -77,7 +80,7 @@ describe("GET /v1/orders", () => {
   test("rejects a page size out of range, naming page_size", async () => {
     const response = await request(`${stack.gatewayUrl}/v1/orders?page_size=500`);
     assert.equal(response.status, 400);
-    assert.equal(response.body.errors?.[0]?.field ?? response.body.detail?.toString().split(":")[0], "page_size");
+    assert.equal(response.body.errors?.[0]?.field, "page_size");
   });
 });
 
@@ -157,7 +160,7 @@ describe("routes", () => {
 
     assert.equal(missing.status, 404);
     assert.equal(wrongMethod.status, 405);
-    assert.equal(wrongMethod.headers.get("allow"), "POST");
+    assert.equal(wrongMethod.headers.get("allow"), "POST, GET");
     assert.equal(wrongMethod.body.type, "https://emporium.dev/problems/method-not-allowed");
   });
 

@@ -8,16 +8,27 @@ import { toProtoProduct } from "../proto-mapping.js";
 import type { ProductStore } from "../store/product-store.js";
 
 /**
- * Whole products by id: in-process for 2 s, in Redis for about 5 minutes.
+ * Whole products by id: in-process for `localTtlMs` (2 s by default), in
+ * Redis for about 5 minutes.
  * The short local TTL bounds how stale an instance can be if it missed a
  * ProductChanged event; the events make it much shorter in practice.
  */
-export function createProductCache({ pool, redis, store }: { pool: Pool; redis?: Redis | undefined; store: ProductStore }) {
+export function createProductCache({
+  pool,
+  redis,
+  store,
+  localTtlMs,
+}: {
+  pool: Pool;
+  redis?: Redis | undefined;
+  store: ProductStore;
+  localTtlMs: number;
+}) {
   return createTieredCache<Product>({
     name: "catalog:product:v1",
     redis,
     localMax: 20_000,
-    localTtlMs: 2_000,
+    localTtlMs,
     redisTtlSeconds: 300,
     encode: (product) => toBinary(ProductSchema, product),
     decode: (bytes) => fromBinary(ProductSchema, bytes),
