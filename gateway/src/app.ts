@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
+import { tracingMiddleware } from "./tracing.js";
 import type { ResponseCache } from "./transcoding/response-cache.js";
 import { restRoutesOf } from "./transcoding/rest-routes.js";
 
@@ -66,6 +67,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.disable("x-powered-by");
   app.disable("etag");
 
+  app.use(tracingMiddleware);
   app.use((req, res, next) => {
     const requestId = req.get(REQUEST_ID) ?? randomUUID();
     res.setHeader(REQUEST_ID, requestId);

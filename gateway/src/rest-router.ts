@@ -41,6 +41,7 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
         );
         return;
       }
+      res.locals.route = route.path.template;
       void handle(req, res, params);
       return;
     }

@@ -25,6 +25,8 @@ export interface TieredCacheOptions<T extends {}> {
  */
 export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) {
   const local = new LRUCache<string, T>({ max: options.localMax, ttl: options.localTtlMs });
+  // Keys known not to exist, briefly: a stampede on a missing id must not reach the database either.
+  const missing = new LRUCache<string, true>({ max: options.localMax, ttl: Math.min(options.localTtlMs, 1_000) });
   const inFlight = new Map<string, Promise<T | undefined>>();
   const jitter = options.jitter ?? 0.2;
   const redisKey = (key: string) => `${options.name}:${key}`;
@@ -68,6 +70,7 @@ export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) 
       toRedis(loaded);
       const all = new Map([...fromCache, ...loaded]);
       for (const [key, value] of all) local.set(key, value);
+      for (const key of stillMissing) if (!loaded.has(key)) missing.set(key, true);
       return all;
     })();
     for (const key of fresh) {
@@ -84,6 +87,7 @@ export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) 
       const result = new Map<string, T>();
       const misses: string[] = [];
       for (const key of new Set(keys)) {
+        if (missing.has(key)) continue;
         const hit = local.get(key);
         if (hit !== undefined) {
           stats.localHits++;
@@ -102,11 +106,13 @@ export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) 
     /** Drops a key from this process and from Redis (after a write, or on a change event). */
     async invalidate(key: string): Promise<void> {
       local.delete(key);
+      missing.delete(key);
       if (options.redis?.status === "ready") await options.redis.del(redisKey(key)).catch(() => undefined);
     },
     /** Drops a key from this process only (another instance already cleared Redis). */
     forgetLocally(key: string): void {
       local.delete(key);
+      missing.delete(key);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
@@ -34,6 +35,8 @@ export interface RpcServer {
 export function createRpcServer(options: RpcServerOptions): RpcServer {
   const health = new HealthRegistry(options.serviceNames);
   const shutdownController = new AbortController();
+  // Every call in flight listens on this one signal; many is normal, not a leak.
+  setMaxListeners(0, shutdownController.signal);
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(Health, health.impl());

@@ -1,14 +1,12 @@
 /**
  * Loaded before the application with `node --import` so that the
- * instrumented libraries (http, express, pg) are patched before anything
+ * instrumented library (pg) is patched before anything
  * imports them; in an ES module app instrumentations silently do nothing
  * otherwise. Exporting follows the standard OTEL_* variables (OTLP over HTTP
  * to localhost:4318 by default); with no collector listening the process runs
  * on and the spans are dropped.
  */
 import { register } from "node:module";
-import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 
@@ -18,15 +16,11 @@ register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 process.env.OTEL_METRICS_EXPORTER ??= "none";
 process.env.OTEL_LOGS_EXPORTER ??= "none";
 
+// No http/express instrumentation: they cost the gateway half of its
+// throughput (docs/benchmarks.md); the gateway makes its own server span
+// (gateway/src/tracing.ts), and RPC and Kafka spans are ours anyway.
 const sdk = new NodeSDK({
-  instrumentations: [
-    new HttpInstrumentation({
-      // Health and metrics probes would drown the interesting traces.
-      ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)\b/.test(request.url ?? ""),
-    }),
-    new ExpressInstrumentation(),
-    new PgInstrumentation({ enhancedDatabaseReporting: false }),
-  ],
+  instrumentations: [new PgInstrumentation({ enhancedDatabaseReporting: false })],
 });
 sdk.start();
 

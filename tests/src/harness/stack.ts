@@ -21,7 +21,7 @@ export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
  * ports, with its own databases and Kafka topics, so test files never see
  * each other's data. `stop` ends the processes and drops what it created.
  */
-export async function startStack(options: { env?: Record<string, string> } = {}) {
+export async function startStack(options: { env?: Record<string, string>; catalogSeedProducts?: number } = {}) {
   const id = randomBytes(4).toString("hex");
   const ports = {
     gatewayPort: await freePort(),
@@ -34,7 +34,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
     databaseSuffix: `_t${id}`,
     topicPrefix: `t${id}.`,
     seedDemoStock: true,
-    catalogSeedProducts: 300,
+    catalogSeedProducts: options.catalogSeedProducts ?? 300,
     env: {
       ...infraEnv,
       KAFKAJS_NO_PARTITIONER_WARNING: "1",

@@ -1,0 +1,126 @@
+// npm run bench:catalog — the catalog read path against its baselines, in
+// one run on one machine (ratios, not absolute numbers, are what compare
+// across machines). Writes the table into docs/benchmarks.md.
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import { fromJson, type JsonValue, toBinary } from "@bufbuild/protobuf";
+import { ListProductsResponseSchema } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import { eventually } from "@emporium/tests/harness/eventually";
+import { freePort } from "@emporium/tests/harness/free-port";
+import { PRODUCT_BY_ID, queryCounter } from "@emporium/tests/harness/query-counter";
+import { repoRoot, startStack } from "@emporium/tests/harness/stack";
+import { type LoadResult, load } from "./load.js";
+
+const CONNECTIONS = 64;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PRODUCT = "p-000042";
+
+console.log("starting the stack (catalog seeded with 10,000 products)…");
+const stack = await startStack({
+  env: { LOG_LEVEL: "warn", ...(process.env.BENCH_NO_OTEL ? { OTEL_SDK_DISABLED: "true" } : {}) },
+  catalogSeedProducts: 10_000,
+});
+const children: ReturnType<typeof spawn>[] = [];
+try {
+  const productUrl = `${stack.gatewayUrl}/v1/products/${PRODUCT}`;
+  const listUrl = `${stack.gatewayUrl}/v1/products?page_size=20`;
+  const productBytes = Buffer.from(await (await fetch(productUrl)).arrayBuffer());
+  const file = join(tmpdir(), `emporium-bench-product-${process.pid}.json`);
+  await writeFile(file, productBytes);
+
+  const baseline = async (kind: "http" | "express") => {
+    const port = await freePort();
+    children.push(
+      spawn(process.execPath, [join(repoRoot, "bench/dist/src/servers/bare-servers.js"), kind, String(port), file], { stdio: "inherit" }),
+    );
+    const url = `http://127.0.0.1:${port}/v1/products/${PRODUCT}`;
+    await eventually(() => fetch(url).then((r) => (r.ok ? true : undefined)), `${kind} baseline to listen`);
+    return url;
+  };
+  const results: LoadResult[] = [];
+  const run = async (name: string, url: string) => {
+    console.log(`load: ${name}`);
+    results.push(await load(name, url, { connections: CONNECTIONS, seconds: SECONDS }));
+  };
+  await run("(a) bare node:http, same bytes", await baseline("http"));
+  await run("(b) bare express, same bytes", await baseline("express"));
+  await run("(c) gateway GET /v1/products/{id}, warm", productUrl);
+  await run("(d) gateway GET /v1/products?page_size=20", listUrl);
+
+  console.log("stampede: 1,000 concurrent requests for one cold product");
+  const queries = await queryCounter(stack.databases.catalog);
+  const before = await queries.count(PRODUCT_BY_ID);
+  const stampede = await Promise.all(
+    Array.from({ length: 1_000 }, () => fetch(`${stack.gatewayUrl}/v1/products/p-009999`).then((r) => r.status)),
+  );
+  const stampedeQueries = (await queries.count(PRODUCT_BY_ID)) - before;
+  await queries.close();
+
+  const page = (await (await fetch(`${stack.gatewayUrl}/v1/products?page_size=100`)).json()) as JsonValue;
+  const json = Buffer.from(JSON.stringify(page));
+  const binary = toBinary(ListProductsResponseSchema, fromJson(ListProductsResponseSchema, page));
+  const sizes = {
+    json: json.length,
+    jsonGzip: gzipSync(json).length,
+    jsonBr: brotliCompressSync(json).length,
+    protobuf: binary.length,
+    protobufGzip: gzipSync(binary).length,
+  };
+
+  const report = renderReport(results, {
+    stampede: { requests: stampede.length, ok: stampede.filter((s) => s === 200).length, queries: stampedeQueries },
+    sizes,
+  });
+  console.log(report);
+  await writeReport(report);
+} finally {
+  for (const child of children) child.kill();
+  await stack.stop();
+}
+
+function renderReport(
+  results: LoadResult[],
+  extra: { stampede: { requests: number; ok: number; queries: number }; sizes: Record<string, number> },
+): string {
+  const express = results[1]?.requestsPerSecond ?? 1;
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${Math.round(r.requestsPerSecond).toLocaleString("en")} | ${r.p50} | ${r.p99} | ${(r.requestsPerSecond / express).toFixed(2)}× | ${r.errors + r.non2xx} |`,
+  );
+  const s = extra.sizes;
+  const pct = (n: number) => `${Math.round((n / (s.json ?? 1)) * 100)} %`;
+  return [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run after a 2 s warm-up, autocannon in the same machine.`,
+    "",
+    "| scenario | req/s | p50 ms | p99 ms | vs express (b) | errors |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+    `(e) cold-cache stampede: ${extra.stampede.requests} concurrent requests for one uncached product, ${extra.stampede.ok} answered 200, **${extra.stampede.queries} Postgres ${extra.stampede.queries === 1 ? "query" : "queries"}** (one catalog process; pg_stat_statements).`,
+    "",
+    "(f) one page of 100 products:",
+    "",
+    "| encoding | bytes | vs JSON |",
+    "|---|---:|---:|",
+    `| JSON | ${s.json} | 100 % |`,
+    `| JSON + gzip | ${s.jsonGzip} | ${pct(s.jsonGzip ?? 0)} |`,
+    `| JSON + br | ${s.jsonBr} | ${pct(s.jsonBr ?? 0)} |`,
+    `| Protobuf binary | ${s.protobuf} | ${pct(s.protobuf ?? 0)} |`,
+    `| Protobuf + gzip | ${s.protobufGzip} | ${pct(s.protobufGzip ?? 0)} |`,
+  ].join("\n");
+}
+
+/** Replaces the generated section of docs/benchmarks.md, keeping the prose around it. */
+async function writeReport(report: string): Promise<void> {
+  const path = join(repoRoot, "docs/benchmarks.md");
+  const begin = "<!-- bench:catalog:begin -->";
+  const end = "<!-- bench:catalog:end -->";
+  const current = await readFile(path, "utf8").catch(() => `# Benchmarks\n\n${begin}\n${end}\n`);
+  const [head = "", rest = ""] = current.split(begin);
+  const tail = rest.split(end)[1] ?? "";
+  await writeFile(path, `${head}${begin}\n${report}\n${end}${tail}`);
+  console.log(`written to ${path}`);
+}
