@@ -45,9 +45,14 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     },
   };
   const logs: string[] = [];
+  let died: string | undefined;
   const group = startProcessGroup(emporiumProcesses(stackOptions), {
     cwd: repoRoot,
     onLine: (name, line) => logs.push(`[${name}] ${line}`),
+    // Noted for the readiness wait, which then fails at once with the logs.
+    onUnexpectedExit: (name, code, signal) => {
+      died ??= `${name} exited (${signal ?? `code ${code}`})`;
+    },
   });
   const gatewayUrl = `http://127.0.0.1:${ports.gatewayPort}`;
   const stack = {
@@ -88,19 +93,25 @@ export async function startStack(options: { env?: Record<string, string>; catalo
         throw new Error(`${error.message}\n--- process logs ---\n${stack.recentLogs()}`);
       }),
     /** The last process log lines, to attach to a failure. */
-    recentLogs: (lines = 80) => logs.slice(-lines).join("\n"),
+    recentLogs: (lines = 80) =>
+      logs
+        .filter((line) => !line.includes('"msg":"request"'))
+        .slice(-lines)
+        .join("\n"),
     async stop() {
       await group.stop();
       await dropStackData(id, stack.databases, stack.topicPrefix);
     },
   };
   try {
-    await eventually(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the gateway to be ready", 60_000);
+    const ready = () => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined));
+    await eventually(async () => (died ? true : ready()), "the gateway to be ready", 60_000);
+    if (died) throw new Error(`${died} while the stack was starting`);
     // The gateway only checks its direct backends; every service must serve.
     for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl]) await waitUntilServing(url);
   } catch (error) {
     await group.stop();
-    throw new Error(`${(error as Error).message}\n--- process logs ---\n${logs.slice(-60).join("\n")}`);
+    throw new Error(`${(error as Error).message}\n--- process logs ---\n${stack.recentLogs()}`);
   }
   return stack;
 }
