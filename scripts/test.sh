@@ -20,7 +20,8 @@ buf lint
 step "generated code drift"
 bash scripts/check-generated.sh
 
-step "typecheck and build (tsc -b)"
+step "typecheck and build (tsc -b, from clean: no stale output of a moved or deleted file runs)"
+rm -rf gen/dist platform/dist services/*/dist gateway/dist tests/dist bench/dist
 tsc -b
 
 step "infrastructure"

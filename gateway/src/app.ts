@@ -8,7 +8,7 @@ import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
 import { tracingMiddleware } from "./tracing.js";
-import type { ResponseCache } from "./transcoding/response-cache.js";
+import { cachedResponses, type ResponseCache } from "./transcoding/response-cache.js";
 import { restRoutesOf } from "./transcoding/rest-routes.js";
 
 export interface GatewayDeps {
@@ -72,13 +72,17 @@ export function createGatewayApp(deps: GatewayDeps) {
     const requestId = req.get(REQUEST_ID) ?? randomUUID();
     res.setHeader(REQUEST_ID, requestId);
     res.setHeader("X-Content-Type-Options", "nosniff");
-    const started = process.hrtime.bigint();
-    res.once("finish", () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
-    });
+    // Access logs cost a listener per request; skip the work when they are off.
+    if (logger.isLevelEnabled("info")) {
+      const started = process.hrtime.bigint();
+      res.once("finish", () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
+      });
+    }
     next();
   });
+  app.use(cachedResponses(deps.responseCache));
   // Compress what is worth it (br when accepted, else gzip); small bodies go as they are.
   app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);

@@ -1,9 +1,13 @@
 import { createHash } from "node:crypto";
+import type { NextFunction, Request, Response } from "express";
 import { LRUCache } from "lru-cache";
 
 export interface CachedResponse {
   etag: string;
   body: Buffer;
+  cacheControl: string;
+  /** The route template, for the request's span name. */
+  route: string;
   /** The id of the resource in the body, to drop it when it changes. */
   resourceId: string;
 }
@@ -33,6 +37,32 @@ export function createResponseCache(max = 10_000) {
 }
 
 export type ResponseCache = ReturnType<typeof createResponseCache>;
+
+/** Answers from a cached response: 304 when If-None-Match matches, else 200 with the stored bytes. */
+export function sendCachedResponse(req: Request, res: Response, entry: CachedResponse): void {
+  res.locals.route = entry.route;
+  res.setHeader("ETag", entry.etag);
+  res.setHeader("Cache-Control", entry.cacheControl);
+  res.setHeader("Vary", "Accept-Encoding");
+  if (noneMatch(req.get("if-none-match"), entry.etag)) {
+    res.status(304).end();
+    return;
+  }
+  res.status(200).type("application/json").send(entry.body);
+}
+
+/**
+ * Serves warm cacheable GETs before the rest of the middleware stack
+ * (compression, body parsing, routing): the hot path of a read-heavy API.
+ * Only public GET routes are ever stored (see transcode.ts).
+ */
+export function cachedResponses(cache: ResponseCache) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const entry = req.method === "GET" ? cache.get(req.originalUrl) : undefined;
+    if (entry) sendCachedResponse(req, res, entry);
+    else next();
+  };
+}
 
 /** A weak ETag from the resource's version and the field set it was rendered with. */
 export function etagOf(version: string, fields: readonly string[]): string {

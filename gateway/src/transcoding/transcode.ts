@@ -6,7 +6,7 @@ import type { Request, Response } from "express";
 import { sendError, sendProblem } from "../problem-response.js";
 import { violationFromJsonError } from "./json-errors.js";
 import { type Query, requestJson } from "./request-json.js";
-import { etagOf, noneMatch, type ResponseCache, versionFromEtag } from "./response-cache.js";
+import { etagOf, type ResponseCache, sendCachedResponse, versionFromEtag } from "./response-cache.js";
 import { fillLocation, requestedFields, sparse, valueAt } from "./response-shaping.js";
 import type { RestRoute } from "./rest-routes.js";
 
@@ -37,16 +37,6 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
   const cacheControl =
     route.cache && `public, max-age=${route.cache.maxAgeSeconds}, stale-while-revalidate=${route.cache.staleWhileRevalidateSeconds}`;
 
-  const sendCached = (req: Request, res: Response, etag: string, body: Buffer) => {
-    res.setHeader("ETag", etag);
-    if (cacheControl) res.setHeader("Cache-Control", cacheControl);
-    if (noneMatch(req.get("if-none-match"), etag)) {
-      res.status(304).end();
-      return;
-    }
-    res.status(200).type("application/json").send(body);
-  };
-
   return async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
     if (route.adminOnly && !options.isAdmin(req)) {
       res.setHeader("WWW-Authenticate", "Bearer");
@@ -56,12 +46,6 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           instance: req.originalUrl,
         }),
       );
-      return;
-    }
-    const cacheKey = route.cache ? req.originalUrl : "";
-    const cached = route.cache && options.responseCache.get(cacheKey);
-    if (cached) {
-      sendCached(req, res, cached.etag, cached.body);
       return;
     }
     const hangUp = new AbortController();
@@ -102,15 +86,17 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       if (route.locationTemplate) res.setHeader("Location", fillLocation(route.locationTemplate, body));
       const version = valueAt(whole, "version");
       if (takesExpectedVersion && version !== undefined) res.setHeader("ETag", etagOf(String(version), []));
-      if (route.cache && version !== undefined) {
-        const etag = etagOf(String(version), fields);
-        const bytes = Buffer.from(JSON.stringify(payload));
-        options.responseCache.set(
-          cacheKey,
-          { etag, body: bytes, resourceId: String(valueAt(whole, "id") ?? "") },
-          route.cache.maxAgeSeconds * 1_000,
-        );
-        sendCached(req, res, etag, bytes);
+      if (route.cache && cacheControl && version !== undefined) {
+        // Stored only for public GET routes: cachedResponses() answers them before any access check.
+        const entry = {
+          etag: etagOf(String(version), fields),
+          body: Buffer.from(JSON.stringify(payload)),
+          cacheControl,
+          route: route.path.template,
+          resourceId: String(valueAt(whole, "id") ?? ""),
+        };
+        if (!route.adminOnly) options.responseCache.set(req.originalUrl, entry, route.cache.maxAgeSeconds * 1_000);
+        sendCachedResponse(req, res, entry);
         return;
       }
       res.status(route.successStatus).json(payload);
