@@ -4,7 +4,6 @@ import { after, before, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
 import type { Consumer, KafkaMessage } from "kafkajs";
-import { migrate, platformMigrations } from "../src/db/migrate.js";
 import { createProducer, deadLetterTopic, ensureTopics } from "../src/kafka/client.js";
 import { cloudEventHeaders, newCloudEvent } from "../src/kafka/cloudevents.js";
 import { createEventConsumer, on } from "../src/kafka/event-consumer.js";
@@ -21,7 +20,6 @@ const parked: KafkaMessage[] = [];
 
 before(async () => {
   db = await scratchDatabase("consumer");
-  await migrate(db.pool, [platformMigrations]);
   await db.pool.query("CREATE TABLE applied (order_id text NOT NULL)");
   await ensureTopics(kafka, [topic]);
   await producer.connect();

@@ -6,7 +6,6 @@ import { context, trace } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import type { Consumer, KafkaMessage } from "kafkajs";
-import { migrate, platformMigrations } from "../src/db/migrate.js";
 import { withTransaction } from "../src/db/pool.js";
 import { createProducer, ensureTopics } from "../src/kafka/client.js";
 import { appendToOutbox } from "../src/kafka/outbox.js";
@@ -29,7 +28,6 @@ let relay: ReturnType<typeof createOutboxRelay>;
 
 before(async () => {
   db = await scratchDatabase("relay");
-  await migrate(db.pool, [platformMigrations]);
   await ensureTopics(kafka, [topic]);
   await producer.connect();
   consumer = kafka.consumer({ groupId: `${topic}-reader` });

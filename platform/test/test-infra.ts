@@ -1,29 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
-import pg from "pg";
-import { databaseUrl, ensureDatabase } from "../src/db/pool.js";
 
-/** Connection settings of the infrastructure scripts/test.sh brought up. */
-export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://emporium@127.0.0.1:55432/postgres";
-export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:59092").split(",");
+export { scratchDatabase } from "../src/testing/scratch-database.js";
 
-/** A fresh database of its own for one test file; `drop` removes it. */
-export async function scratchDatabase(label: string) {
-  const name = `emporium_${label}_t${randomBytes(4).toString("hex")}`;
-  await ensureDatabase(DATABASE_URL, name);
-  const pool = new pg.Pool({ connectionString: databaseUrl(DATABASE_URL, name), max: 5 });
-  return {
-    name,
-    pool,
-    async drop() {
-      await pool.end();
-      const admin = new pg.Client({ connectionString: DATABASE_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
+/** Connection settings of the infrastructure scripts/test.sh brought up. */ export const KAFKA_BROKERS = (
+  process.env.KAFKA_BROKERS ?? "127.0.0.1:59092"
+).split(",");
 
 export const testKafka = (clientId: string) => new Kafka({ clientId, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 

@@ -1,31 +1,21 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import { migrate, platformMigrations } from "@emporium/platform/db/migrate";
-import { createPool, databaseUrl, ensureDatabase, type Pool } from "@emporium/platform/db/pool";
-import pg from "pg";
+import type { Pool } from "@emporium/platform/db/pool";
+import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
 import { catalogMigrations } from "../src/app.js";
 import { seedCatalog } from "../src/seed/seed-catalog.js";
 import { productStore } from "../src/store/product-store.js";
 
-const SERVER = process.env.DATABASE_URL ?? "postgres://emporium@127.0.0.1:55432/postgres";
-const name = `emporium_catalog_t${randomBytes(4).toString("hex")}`;
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let pool: Pool;
 const statements: string[] = [];
 
 before(async () => {
-  await ensureDatabase(SERVER, name);
-  pool = createPool(databaseUrl(SERVER, name), "catalog-store-test");
-  await migrate(pool, [platformMigrations, catalogMigrations]);
+  db = await scratchDatabase("catalog", [catalogMigrations]);
+  pool = db.pool;
   await seedCatalog(pool, 250);
 });
-after(async () => {
-  await pool.end();
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
-});
+after(() => db.drop());
 
 // Records the SQL each call sends to the real database, to see what it reads.
 const recording = () =>

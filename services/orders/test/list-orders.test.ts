@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
-import { migrate, platformMigrations } from "@emporium/platform/db/migrate";
-import { createPool, databaseUrl, ensureDatabase, type Pool, withTransaction } from "@emporium/platform/db/pool";
+import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
 import { errorInterceptor } from "@emporium/platform/rpc/error-interceptor";
-import pg from "pg";
+import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
 import { newOrder } from "../src/domain/order.js";
 import { orderTopics } from "../src/events/topics.js";
 import { createOrderHandlers } from "../src/handlers.js";
@@ -19,8 +18,7 @@ import { orderStore } from "../src/store/order-store.js";
 
 // A component test: the real orders handlers and Postgres, a fake catalog
 // (a neighbouring service) that counts the calls it gets.
-const SERVER = process.env.DATABASE_URL ?? "postgres://emporium@127.0.0.1:55432/postgres";
-const database = `emporium_orders_t${randomBytes(4).toString("hex")}`;
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
 const customer = `customer-${randomUUID()}`;
 let pool: Pool;
 const catalogCalls: string[][] = [];
@@ -59,9 +57,8 @@ const orders = () =>
 const asCustomer = { headers: { "x-emporium-customer-id": customer } };
 
 before(async () => {
-  await ensureDatabase(SERVER, database);
-  pool = createPool(databaseUrl(SERVER, database), "orders-list-test");
-  await migrate(pool, [platformMigrations, { name: "orders", dir: fileURLToPath(new URL("../../migrations/", import.meta.url)) }]);
+  db = await scratchDatabase("orders", [{ name: "orders", dir: fileURLToPath(new URL("../../migrations/", import.meta.url)) }]);
+  pool = db.pool;
   // 50 orders of 5 lines each over 20 products, one second apart.
   for (let n = 0; n < 50; n++) {
     const lines = Array.from({ length: 5 }, (_, i) => ({ productId: `p-${String(((n + i) % 20) + 1).padStart(6, "0")}`, quantity: 1 }));
@@ -72,13 +69,7 @@ before(async () => {
     orderStore.insert(tx, newOrder(randomUUID(), "someone-else", [{ productId: "p-000001", quantity: 1 }], new Date())),
   );
 });
-after(async () => {
-  await pool.end();
-  const admin = new pg.Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  await admin.end();
-});
+after(() => db.drop());
 
 test("a page of 50 orders with 5 lines each costs one BatchGetProducts call", async () => {
   catalogCalls.length = 0;
