@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { fromJson, type JsonValue, toBinary } from "@bufbuild/protobuf";
 import { ListProductsResponseSchema } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
@@ -13,9 +14,17 @@ import { freePort } from "@emporium/tests/harness/free-port";
 import { PRODUCT_BY_ID, queryCounter } from "@emporium/tests/harness/query-counter";
 import { repoRoot, startStack } from "@emporium/tests/harness/stack";
 import { type LoadResult, load } from "./load.js";
+import { medianOfRounds, type RoundResult } from "./rounds.js";
+
+interface Scenario {
+  name: string;
+  url: string;
+}
 
 const CONNECTIONS = 64;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SETTLE_MS = 5_000;
 const PRODUCT = "p-000042";
 
 console.log("starting the stack (catalog seeded with 10,000 products)…");
@@ -40,15 +49,25 @@ try {
     await eventually(() => fetch(url).then((r) => (r.ok ? true : undefined)), `${kind} baseline to listen`);
     return url;
   };
-  const results: LoadResult[] = [];
-  const run = async (name: string, url: string) => {
-    console.log(`load: ${name}`);
-    results.push(await load(name, url, { connections: CONNECTIONS, seconds: SECONDS }));
-  };
-  await run("(a) bare node:http, same bytes", await baseline("http"));
-  await run("(b) bare express, same bytes", await baseline("express"));
-  await run("(c) gateway GET /v1/products/{id}, warm", productUrl);
-  await run("(d) gateway GET /v1/products?page_size=20", listUrl);
+  const scenarios: Scenario[] = [
+    { name: "(a) bare node:http, same bytes", url: await baseline("http") },
+    { name: "(b) bare express, same bytes", url: await baseline("express") },
+    { name: "(c) gateway GET /v1/products/{id}, warm", url: productUrl },
+    { name: "(d) gateway GET /v1/products?page_size=20", url: listUrl },
+  ];
+  // Let the seeding's after-work (autovacuum, checkpoints) pass before measuring.
+  await setTimeout(SETTLE_MS);
+  // Rounds interleave the scenarios so that a noisy minute hurts all of them alike.
+  const rounds: LoadResult[][] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const results: LoadResult[] = [];
+    for (const scenario of scenarios) {
+      console.log(`round ${round}/${ROUNDS}: ${scenario.name}`);
+      results.push(await load(scenario.name, scenario.url, { connections: CONNECTIONS, seconds: SECONDS }));
+    }
+    rounds.push(results);
+  }
+  const results = medianOfRounds(rounds);
 
   console.log("stampede: 1,000 concurrent requests for one cold product");
   const queries = await queryCounter(stack.databases.catalog);
@@ -82,20 +101,19 @@ try {
 }
 
 function renderReport(
-  results: LoadResult[],
+  results: RoundResult[],
   extra: { stampede: { requests: number; ok: number; queries: number }; sizes: Record<string, number> },
 ): string {
-  const express = results[1]?.requestsPerSecond ?? 1;
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${Math.round(r.requestsPerSecond).toLocaleString("en")} | ${r.p50} | ${r.p99} | ${(r.requestsPerSecond / express).toFixed(2)}× | ${r.errors + r.non2xx} |`,
+      `| ${r.name} | ${Math.round(r.requestsPerSecond).toLocaleString("en")} | ${r.p50} | ${r.p99} | ${r.vsExpress.toFixed(2)}× (${r.vsExpressRange}) | ${r.errors} |`,
   );
   const s = extra.sizes;
   const pct = (n: number) => `${Math.round((n / (s.json ?? 1)) * 100)} %`;
   return [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run after a 2 s warm-up, autocannon in the same machine.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, ${CONNECTIONS} connections, autocannon on the same machine. ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario (each after a 2 s warm-up); medians of the rounds, and the ratio to express is the median of each round's own ratio (range in brackets).`,
     "",
-    "| scenario | req/s | p50 ms | p99 ms | vs express (b) | errors |",
+    "| scenario | req/s | p50 ms | p99 ms | vs express (b) | errors + non-2xx |",
     "|---|---:|---:|---:|---:|---:|",
     ...rows,
     "",

@@ -1,14 +1,14 @@
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { httpProblem, invalidArgumentProblem, type Problem, problemFromConnectError } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { REQUEST_ID } from "./edge.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
-import { tracingMiddleware } from "./tracing.js";
-import { cachedResponses, type ResponseCache } from "./transcoding/response-cache.js";
+import type { ResponseCache } from "./transcoding/response-cache.js";
 import { restRoutesOf } from "./transcoding/rest-routes.js";
 
 export interface GatewayDeps {
@@ -20,8 +20,6 @@ export interface GatewayDeps {
   deadlineMs: number;
   bodyLimit: string;
 }
-
-const REQUEST_ID = "x-request-id";
 
 /** Body-parser failures, which happen before any route runs. */
 function bodyErrorProblem(error: { type?: string }, instance: string): Problem | undefined {
@@ -59,7 +57,10 @@ function bearerMatches(header: string | undefined, token: string | undefined): b
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The public edge: REST/JSON transcoded from the annotated protos, plus operations endpoints. */
+/**
+ * The public API behind the edge listener (edge.ts): REST/JSON transcoded
+ * from the annotated protos, plus operations endpoints.
+ */
 export function createGatewayApp(deps: GatewayDeps) {
   const { logger } = deps;
   const routes = restRoutesOf(deps.services.map((s) => s.service));
@@ -67,22 +68,6 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.disable("x-powered-by");
   app.disable("etag");
 
-  app.use(tracingMiddleware);
-  app.use((req, res, next) => {
-    const requestId = req.get(REQUEST_ID) ?? randomUUID();
-    res.setHeader(REQUEST_ID, requestId);
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    // Access logs cost a listener per request; skip the work when they are off.
-    if (logger.isLevelEnabled("info")) {
-      const started = process.hrtime.bigint();
-      res.once("finish", () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
-      });
-    }
-    next();
-  });
-  app.use(cachedResponses(deps.responseCache));
   // Compress what is worth it (br when accepted, else gzip); small bodies go as they are.
   app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);

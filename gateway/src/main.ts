@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
@@ -11,6 +12,7 @@ import { createClientFactory } from "@emporium/platform/rpc/clients";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createGatewayApp } from "./app.js";
 import { gatewayConfig } from "./config.js";
+import { edgeListener } from "./edge.js";
 import type { Readiness } from "./operations.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
@@ -49,7 +51,8 @@ await ensureTopics(kafka, [catalogTopic])
   .then(() => changes.start())
   .catch((error: unknown) => logger.warn({ err: error }, "cannot hear catalog changes; cached responses expire by max-age only"));
 
-const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
+const server = createServer(edgeListener(app, { logger, responseCache }));
+server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info({ port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`) }, `gateway listening on http://localhost:${port}`);
 });

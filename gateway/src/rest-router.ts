@@ -3,6 +3,7 @@ import type { Client } from "@connectrpc/connect";
 import { httpProblem } from "@emporium/platform/errors/problem";
 import type { NextFunction, Request, Response } from "express";
 import { sendProblem } from "./problem-response.js";
+import { setRoute } from "./tracing.js";
 import type { RestRoute } from "./transcoding/rest-routes.js";
 import { type TranscodeOptions, transcode } from "./transcoding/transcode.js";
 
@@ -41,7 +42,7 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
         );
         return;
       }
-      res.locals.route = route.path.template;
+      setRoute(res, route.path.template);
       void handle(req, res, params);
       return;
     }

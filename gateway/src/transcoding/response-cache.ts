@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { NextFunction, Request, Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { LRUCache } from "lru-cache";
+import { setRoute } from "../tracing.js";
 
 export interface CachedResponse {
   etag: string;
@@ -39,29 +40,20 @@ export function createResponseCache(max = 10_000) {
 export type ResponseCache = ReturnType<typeof createResponseCache>;
 
 /** Answers from a cached response: 304 when If-None-Match matches, else 200 with the stored bytes. */
-export function sendCachedResponse(req: Request, res: Response, entry: CachedResponse): void {
-  res.locals.route = entry.route;
+export function writeCachedResponse(req: IncomingMessage, res: ServerResponse, entry: CachedResponse): void {
+  setRoute(res, entry.route);
   res.setHeader("ETag", entry.etag);
   res.setHeader("Cache-Control", entry.cacheControl);
   res.setHeader("Vary", "Accept-Encoding");
-  if (noneMatch(req.get("if-none-match"), entry.etag)) {
-    res.status(304).end();
+  if (noneMatch(req.headers["if-none-match"], entry.etag)) {
+    res.statusCode = 304;
+    res.end();
     return;
   }
-  res.status(200).type("application/json").send(entry.body);
-}
-
-/**
- * Serves warm cacheable GETs before the rest of the middleware stack
- * (compression, body parsing, routing): the hot path of a read-heavy API.
- * Only public GET routes are ever stored (see transcode.ts).
- */
-export function cachedResponses(cache: ResponseCache) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const entry = req.method === "GET" ? cache.get(req.originalUrl) : undefined;
-    if (entry) sendCachedResponse(req, res, entry);
-    else next();
-  };
+  res.statusCode = 200;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", entry.body.length);
+  res.end(entry.body);
 }
 
 /** A weak ETag from the resource's version and the field set it was rendered with. */

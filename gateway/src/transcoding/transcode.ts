@@ -6,7 +6,7 @@ import type { Request, Response } from "express";
 import { sendError, sendProblem } from "../problem-response.js";
 import { violationFromJsonError } from "./json-errors.js";
 import { type Query, requestJson } from "./request-json.js";
-import { etagOf, type ResponseCache, sendCachedResponse, versionFromEtag } from "./response-cache.js";
+import { etagOf, type ResponseCache, versionFromEtag, writeCachedResponse } from "./response-cache.js";
 import { fillLocation, requestedFields, sparse, valueAt } from "./response-shaping.js";
 import type { RestRoute } from "./rest-routes.js";
 
@@ -49,7 +49,10 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       return;
     }
     const hangUp = new AbortController();
-    res.once("close", () => hangUp.abort());
+    // Only a client that hangs up early cancels the call (an abort costs a DOMException).
+    res.once("close", () => {
+      if (!res.writableFinished) hangUp.abort();
+    });
     try {
       const json = requestJson(route, req.body, req.query as Query, pathParams);
       if (takesExpectedVersion) {
@@ -87,7 +90,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       const version = valueAt(whole, "version");
       if (takesExpectedVersion && version !== undefined) res.setHeader("ETag", etagOf(String(version), []));
       if (route.cache && cacheControl && version !== undefined) {
-        // Stored only for public GET routes: cachedResponses() answers them before any access check.
+        // Stored only for public GET routes: the edge listener answers them before any access check.
         const entry = {
           etag: etagOf(String(version), fields),
           body: Buffer.from(JSON.stringify(payload)),
@@ -96,7 +99,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           resourceId: String(valueAt(whole, "id") ?? ""),
         };
         if (!route.adminOnly) options.responseCache.set(req.originalUrl, entry, route.cache.maxAgeSeconds * 1_000);
-        sendCachedResponse(req, res, entry);
+        writeCachedResponse(req, res, entry);
         return;
       }
       res.status(route.successStatus).json(payload);
