@@ -59,10 +59,14 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
     const existing = new Set(await admin.listTopics());
     const wanted = all.filter((topic) => !existing.has(topic));
     if (wanted.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: wanted.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
-      });
+      // Not kafkajs's waitForLeaders: when another process creates the same
+      // topics at the same moment, its metadata check fails on a topic the
+      // broker does not know yet. The loop below waits for that instead.
+      await admin
+        .createTopics({ waitForLeaders: false, topics: wanted.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })) })
+        .catch((error: unknown) => {
+          if ((error as { type?: string }).type !== "TOPIC_ALREADY_EXISTS") throw error;
+        });
     }
     for (let attempt = 0; attempt < 50; attempt++) {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics: all }).catch(() => ({ topics: [] }));
