@@ -13,6 +13,7 @@ const specs = emporiumProcesses({
   ordersPort: port("ORDERS_PORT", 50051),
   inventoryPort: port("INVENTORY_PORT", 50052),
   catalogPort: port("CATALOG_PORT", 50053),
+  identityPort: port("IDENTITY_PORT", 50054),
   catalogSeedProducts: port("CATALOG_SEED_PRODUCTS", 1000),
   seedDemoStock: true,
 });
@@ -60,7 +61,9 @@ if (await waitForGateway()) {
       `  orders     h2c://127.0.0.1:${port("ORDERS_PORT", 50051)}  (gRPC, Connect, gRPC-Web)`,
       `  inventory  h2c://127.0.0.1:${port("INVENTORY_PORT", 50052)}`,
       `  catalog    h2c://127.0.0.1:${port("CATALOG_PORT", 50053)}  (GET /v1/products on the gateway)`,
-      `  try: curl -i -X POST localhost:${gatewayPort}/v1/orders -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
+      `  identity   h2c://127.0.0.1:${port("IDENTITY_PORT", 50054)}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
+      `  try: curl -s -X POST localhost:${gatewayPort}/v1/auth/signup -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a-long-passphrase-1"}'`,
+      `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
       "  Ctrl-C stops everything.",
     ].join("\n"),
   );

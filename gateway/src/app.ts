@@ -1,10 +1,12 @@
-import { timingSafeEqual } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { httpProblem, invalidArgumentProblem, type Problem, problemFromConnectError } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
+import { callerHeaders } from "@emporium/platform/rpc/caller";
 import compression from "compression";
-import express, { type NextFunction, type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import { callerOfRequest } from "./auth/request-caller.js";
 import { REQUEST_ID } from "./edge.js";
+import { metricsEndpoint } from "./metrics.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
@@ -14,11 +16,12 @@ import { restRoutesOf } from "./transcoding/rest-routes.js";
 export interface GatewayDeps {
   logger: Logger;
   responseCache: ResponseCache;
-  adminToken?: string | undefined;
   services: PublicService[];
   readiness: Readiness;
   deadlineMs: number;
   bodyLimit: string;
+  /** Per-account limit of login and sign-up attempts (after body parsing). */
+  accountLimit: RequestHandler;
 }
 
 /** Body-parser failures, which happen before any route runs. */
@@ -49,14 +52,6 @@ function bodyErrorProblem(error: { type?: string }, instance: string): Problem |
   }
 }
 
-/** Constant-time comparison of `Authorization: Bearer <token>` with the configured token. */
-function bearerMatches(header: string | undefined, token: string | undefined): boolean {
-  if (!token || !header?.startsWith("Bearer ")) return false;
-  const given = Buffer.from(header.slice("Bearer ".length));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /**
  * The public API behind the edge listener (edge.ts): REST/JSON transcoded
  * from the annotated protos, plus operations endpoints.
@@ -72,13 +67,17 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(deps.readiness));
+  app.get("/metrics", metricsEndpoint);
   app.use(express.json({ limit: deps.bodyLimit }));
+  app.use(deps.accountLimit);
   app.use(
     restRouter(routes, deps.services, {
       deadlineMs: deps.deadlineMs,
       responseCache: deps.responseCache,
-      isAdmin: (req) => bearerMatches(req.get("authorization"), deps.adminToken),
-      forwardHeaders: (req) => new Headers({ [REQUEST_ID]: String(req.get(REQUEST_ID) ?? "") }),
+      forwardHeaders: (req) => {
+        const caller = callerOfRequest(req);
+        return new Headers({ [REQUEST_ID]: String(req.get(REQUEST_ID) ?? ""), ...(caller ? callerHeaders(caller) : {}) });
+      },
     }),
   );
   app.use((req: Request, res: Response) => {

@@ -1,5 +1,19 @@
 import { commonConfig, loadConfig, millis, port } from "@emporium/platform/config/load-config";
+import { parseRateLimitPolicy } from "@emporium/platform/ratelimit/policy";
 import { z } from "zod";
+
+const rateLimit = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parseRateLimitPolicy(name, value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 
 export function gatewayConfig(env = process.env) {
   return loadConfig(
@@ -13,8 +27,27 @@ export function gatewayConfig(env = process.env) {
       GATEWAY_BODY_LIMIT: z.string().default("64kb"),
       ORDERS_URL: z.url().default("http://127.0.0.1:50051"),
       CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
-      /** Bearer token for administrator routes until identity issues tokens; unset disables them. */
-      GATEWAY_ADMIN_TOKEN: z.string().min(16).optional(),
+      /** Browser origins allowed to call the API (CORS), comma-separated; empty allows none. */
+      GATEWAY_CORS_ORIGINS: z
+        .string()
+        .default("")
+        .transform((value) =>
+          value
+            .split(",")
+            .map((origin) => origin.trim())
+            .filter((origin) => origin !== ""),
+        ),
+      IDENTITY_URL: z.url().default("http://127.0.0.1:50054"),
+      /** Access tokens must carry this `iss` and `aud` (identity's IDENTITY_ISSUER / IDENTITY_AUDIENCE). */
+      GATEWAY_TOKEN_ISSUER: z.string().min(1).default("emporium-identity"),
+      GATEWAY_TOKEN_AUDIENCE: z.string().min(1).default("emporium-api"),
+      REDIS_URL: commonConfig.REDIS_URL,
+      REDIS_KEY_PREFIX: commonConfig.REDIS_KEY_PREFIX,
+      /** Rate limits, `<requests>/<window seconds>` each (token buckets in Redis, shared by all gateways). */
+      RATE_LIMIT_AUTH: rateLimit("auth", "20/60"),
+      RATE_LIMIT_ACCOUNT: rateLimit("account", "10/300"),
+      RATE_LIMIT_READ: rateLimit("read", "1200/60"),
+      RATE_LIMIT_WRITE: rateLimit("write", "120/60"),
       KAFKA_BROKERS: commonConfig.KAFKA_BROKERS,
       KAFKA_TOPIC_PREFIX: commonConfig.KAFKA_TOPIC_PREFIX,
     },

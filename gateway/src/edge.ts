@@ -1,24 +1,44 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
+import type { RateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { context } from "@opentelemetry/api";
+import { type AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from "./auth/access-tokens.js";
+import { bearerToken, callerOfRequest, setCaller } from "./auth/request-caller.js";
+import type { Cors } from "./cors.js";
+import { rateLimited } from "./metrics.js";
+import { sendProblem } from "./problem-response.js";
+import { type LimitClasses, limitClassOf, sendTooManyRequests, subjectOf, takeLimit } from "./ratelimit/edge-limits.js";
+import { SECURITY_HEADERS } from "./security-headers.js";
 import { setRoute, startServerSpan } from "./tracing.js";
 import { type CachedResponse, noneMatch, type ResponseCache } from "./transcoding/response-cache.js";
 
 export const REQUEST_ID = "x-request-id";
 
-/** Probes are neither traced nor logged. */
-const UNTRACED = new Set(["/healthz", "/readyz", "/metrics"]);
+export interface EdgeDeps {
+  logger: Logger;
+  responseCache: ResponseCache;
+  tokens: AccessTokenVerifier;
+  limiter: RateLimiter;
+  limits: LimitClasses;
+  cors: Cors;
+}
+
+/** Probes are neither traced, logged nor limited. */
+const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /**
- * The gateway's request listener, in front of express. Every request gets a
- * request id, the security headers, a server span and (when info logs are on)
- * an access log line. Warm cacheable GETs are then answered straight from the
- * response cache, like a reverse-proxy cache would, without entering the
- * framework; everything else goes to the express app.
+ * The gateway's request listener, in front of express. In order: the
+ * response headers every answer carries (request id, security headers,
+ * CORS), CORS preflights, a server span and access log, authentication of a
+ * bearer token, the rate limit of the request's class. Then warm cacheable
+ * GETs are answered straight from the response cache in one writeHead, like a
+ * reverse-proxy cache would, without entering the framework; everything else
+ * goes to the express app.
  */
-export function edgeListener(app: RequestListener, deps: { logger: Logger; responseCache: ResponseCache }): RequestListener {
-  const { logger, responseCache } = deps;
+export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListener {
+  const { logger, responseCache, cors } = deps;
   const accessLogs = logger.isLevelEnabled("info");
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
@@ -26,41 +46,82 @@ export function edgeListener(app: RequestListener, deps: { logger: Logger; respo
     const path = query === -1 ? url : url.slice(0, query);
     const requestId = headerValue(req.headers[REQUEST_ID]) ?? randomUUID();
     req.headers[REQUEST_ID] = requestId;
-    const entry = req.method === "GET" ? responseCache.get(url) : undefined;
-    if (!entry) {
-      res.setHeader(REQUEST_ID, requestId);
-      res.setHeader("X-Content-Type-Options", "nosniff");
-    }
-    if (UNTRACED.has(path)) {
+    // Collected as a flat list and written once: setHeader per header costs.
+    const headers = [REQUEST_ID, requestId, ...SECURITY_HEADERS, ...cors.headersFor(req)];
+    if (cors.preflight(req, res, headers)) return;
+    if (PROBES.has(path)) {
+      setHeaders(res, headers);
       app(req, res);
       return;
     }
     if (accessLogs) logWhenFinished(logger, req, res, path, requestId);
     context.with(startServerSpan(req, res, path), () => {
-      if (entry) answerFromCache(req, res, entry, requestId);
-      else app(req, res);
+      void admit(req, res, path, headers, deps).then((admitted) => {
+        if (!admitted) return;
+        const entry = req.method === "GET" ? responseCache.get(url) : undefined;
+        if (entry) {
+          answerFromCache(req, res, entry, headers);
+        } else {
+          setHeaders(res, headers);
+          app(req, res);
+        }
+      });
     });
   };
 }
 
 /**
- * A cached answer with all of its headers in one writeHead call (the fast
- * path of node:http): 304 when If-None-Match matches, else 200 with the bytes.
+ * Authentication, then the rate limit of the request's class (its headers
+ * are added to `headers`). Answers the request itself (401, 429, 503) and
+ * resolves false when it must not go on.
  */
-function answerFromCache(req: IncomingMessage, res: ServerResponse, entry: CachedResponse, requestId: string): void {
+async function admit(req: IncomingMessage, res: ServerResponse, path: string, headers: string[], deps: EdgeDeps): Promise<boolean> {
+  if (!(await authenticate(req, res, headers, deps))) return false;
+  const limitClass = limitClassOf(req.method ?? "GET", path);
+  const outcome = await takeLimit(deps.limiter, deps.limits[limitClass], subjectOf(req, callerOfRequest(req), limitClass));
+  headers.push(...outcome.headers);
+  if (outcome.allowed) return true;
+  rateLimited.inc({ class: limitClass });
+  setHeaders(res, headers);
+  sendTooManyRequests(res, outcome.retryAfterMs, req.url ?? "/");
+  return false;
+}
+
+/**
+ * Verifies a bearer token when one is sent and notes the caller on the
+ * request; answers 401 (or 503 while no keys can be had) and returns false
+ * when it cannot. Requests without a token go on as anonymous: the routes
+ * that need a caller say so (rest-router.ts).
+ */
+async function authenticate(req: IncomingMessage, res: ServerResponse, headers: string[], deps: EdgeDeps): Promise<boolean> {
+  const token = bearerToken(req);
+  if (token === undefined) return true;
+  try {
+    if (token === "") throw new InvalidTokenError("not a bearer token");
+    setCaller(req, await deps.tokens.verify(token));
+    return true;
+  } catch (error) {
+    const instance = req.url ?? "/";
+    setHeaders(res, headers);
+    if (error instanceof KeysUnavailableError) {
+      sendProblem(res, httpProblem(503, "unavailable", "Service unavailable", "Sign-in cannot be checked right now.", { instance }));
+      return false;
+    }
+    deps.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, "access token refused");
+    res.setHeader("WWW-Authenticate", 'Bearer error="invalid_token"');
+    sendProblem(res, httpProblem(401, "unauthenticated", "Authentication required", "The access token is not valid.", { instance }));
+    return false;
+  }
+}
+
+function setHeaders(res: ServerResponse, flat: readonly string[]): void {
+  for (let i = 0; i < flat.length; i += 2) res.setHeader(String(flat[i]), String(flat[i + 1]));
+}
+
+/** A cached answer in one writeHead call: 304 when If-None-Match matches, else 200 with the stored bytes. */
+function answerFromCache(req: IncomingMessage, res: ServerResponse, entry: CachedResponse, headers: string[]): void {
   setRoute(res, entry.route);
-  const headers = [
-    "ETag",
-    entry.etag,
-    "Cache-Control",
-    entry.cacheControl,
-    "Vary",
-    "Accept-Encoding",
-    "X-Content-Type-Options",
-    "nosniff",
-    REQUEST_ID,
-    requestId,
-  ];
+  headers.push("ETag", entry.etag, "Cache-Control", entry.cacheControl, "Vary", "Accept-Encoding, Origin");
   if (noneMatch(req.headers["if-none-match"], entry.etag)) {
     res.writeHead(304, headers).end();
     return;

@@ -2,18 +2,25 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import { IdentityService } from "@emporium/gen/emporium/identity/v1/identity_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
+import { createRedis } from "@emporium/platform/cache/redis";
 import { createBroadcastListener, onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
 import { createKafka, ensureTopics, topicName } from "@emporium/platform/kafka/client";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
+import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createGatewayApp } from "./app.js";
+import { createAccessTokenVerifier } from "./auth/access-tokens.js";
 import { gatewayConfig } from "./config.js";
+import { createCors } from "./cors.js";
 import { edgeListener } from "./edge.js";
+import { rateLimitFallbacks } from "./metrics.js";
 import type { Readiness } from "./operations.js";
+import { accountLimit } from "./ratelimit/edge-limits.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
 const config = gatewayConfig();
@@ -21,20 +28,40 @@ const logger = createLogger("gateway", config.LOG_LEVEL);
 const clients = createClientFactory({ defaultTimeoutMs: config.GATEWAY_DEADLINE_MS });
 const readiness: Readiness = {
   accepting: true,
-  backends: { orders: clients.client(Health, config.ORDERS_URL), catalog: clients.client(Health, config.CATALOG_URL) },
+  backends: {
+    orders: clients.client(Health, config.ORDERS_URL),
+    catalog: clients.client(Health, config.CATALOG_URL),
+    identity: clients.client(Health, config.IDENTITY_URL),
+  },
 };
 const responseCache = createResponseCache();
+const redis = createRedis(config.REDIS_URL, logger, config.REDIS_KEY_PREFIX);
+const limiter = createRateLimiter({ redis, logger, onFallback: () => rateLimitFallbacks.inc() });
+const limits = {
+  auth: config.RATE_LIMIT_AUTH,
+  account: config.RATE_LIMIT_ACCOUNT,
+  read: config.RATE_LIMIT_READ,
+  write: config.RATE_LIMIT_WRITE,
+};
+const identity = clients.client(IdentityService, config.IDENTITY_URL);
 const { app, routes } = createGatewayApp({
   logger,
   responseCache,
-  adminToken: config.GATEWAY_ADMIN_TOKEN,
   readiness,
   deadlineMs: config.GATEWAY_DEADLINE_MS,
   bodyLimit: config.GATEWAY_BODY_LIMIT,
+  accountLimit: accountLimit(limiter, limits.account),
   services: [
     { service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) },
     { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
+    { service: IdentityService, client: identity },
   ],
+});
+const tokens = createAccessTokenVerifier({
+  issuer: config.GATEWAY_TOKEN_ISSUER,
+  audience: config.GATEWAY_TOKEN_AUDIENCE,
+  logger,
+  fetchKeys: async () => ({ keys: (await identity.getJwks({})).keys.map((key) => ({ ...key })) }),
 });
 
 // Every gateway hears every product change and drops its cached responses.
@@ -51,7 +78,9 @@ await ensureTopics(kafka, [catalogTopic])
   .then(() => changes.start())
   .catch((error: unknown) => logger.warn({ err: error }, "cannot hear catalog changes; cached responses expire by max-age only"));
 
-const server = createServer(edgeListener(app, { logger, responseCache }));
+const server = createServer(
+  edgeListener(app, { logger, responseCache, tokens, limiter, limits, cors: createCors(config.GATEWAY_CORS_ORIGINS) }),
+);
 server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info({ port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`) }, `gateway listening on http://localhost:${port}`);
@@ -71,5 +100,6 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
     },
   },
   { name: "change listener", run: () => changes.stop() },
+  { name: "redis", run: async () => void (await redis.quit().catch(() => undefined)) },
   { name: "telemetry", run: shutdownTelemetry },
 ]);

@@ -1,7 +1,10 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
+import { Access } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { httpProblem } from "@emporium/platform/errors/problem";
+import type { Caller } from "@emporium/platform/rpc/caller";
 import type { NextFunction, Request, Response } from "express";
+import { callerOfRequest } from "./auth/request-caller.js";
 import { sendProblem } from "./problem-response.js";
 import { setRoute } from "./tracing.js";
 import type { RestRoute } from "./transcoding/rest-routes.js";
@@ -43,6 +46,7 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
         return;
       }
       setRoute(res, route.path.template);
+      if (!allowedFor(route, callerOfRequest(req), req, res)) return;
       void handle(req, res, params);
       return;
     }
@@ -53,4 +57,27 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
       httpProblem(405, "method-not-allowed", "Method not allowed", `${req.method} is not allowed here.`, { instance: req.originalUrl }),
     );
   };
+}
+
+/** The route's access rule from the proto: 401 without a caller where one is needed, 403 for a non-admin on admin routes. */
+function allowedFor(route: RestRoute, caller: Caller | undefined, req: Request, res: Response): boolean {
+  if (route.access === Access.UNSPECIFIED) return true;
+  if (!caller) {
+    res.setHeader("WWW-Authenticate", "Bearer");
+    sendProblem(
+      res,
+      httpProblem(401, "unauthenticated", "Authentication required", "Sign in and send the access token as a Bearer token.", {
+        instance: req.originalUrl,
+      }),
+    );
+    return false;
+  }
+  if (route.access === Access.ADMIN && caller.role !== "admin") {
+    sendProblem(
+      res,
+      httpProblem(403, "permission-denied", "Not allowed", "This operation is for administrators.", { instance: req.originalUrl }),
+    );
+    return false;
+  }
+  return true;
 }

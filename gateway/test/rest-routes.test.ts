@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Access } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
@@ -25,7 +26,7 @@ test("cache and access rules come from the emporium.api.v1 options", () => {
   const routes = new Map(restRoutesOf([CatalogService]).map((r) => [r.method.name, r]));
   assert.deepEqual(routes.get("GetProduct")?.cache, { maxAgeSeconds: 5, staleWhileRevalidateSeconds: 30 });
   assert.equal(routes.get("ListProducts")?.cache, undefined);
-  assert.equal(routes.get("UpdateProduct")?.adminOnly, true);
+  assert.equal(routes.get("UpdateProduct")?.access, Access.ADMIN);
   assert.equal(routes.get("UpdateProduct")?.httpMethod, "PATCH");
-  assert.equal(routes.get("GetProduct")?.adminOnly, false);
+  assert.equal(routes.get("GetProduct")?.access, Access.UNSPECIFIED);
 });

@@ -44,7 +44,7 @@ export function writeCachedResponse(req: IncomingMessage, res: ServerResponse, e
   setRoute(res, entry.route);
   res.setHeader("ETag", entry.etag);
   res.setHeader("Cache-Control", entry.cacheControl);
-  res.setHeader("Vary", "Accept-Encoding");
+  res.setHeader("Vary", "Accept-Encoding, Origin");
   if (noneMatch(req.headers["if-none-match"], entry.etag)) {
     res.statusCode = 304;
     res.end();

@@ -18,8 +18,8 @@ export interface RestRoute {
   successStatus: number;
   /** e.g. `/v1/orders/{order.id}`, filled from the response. */
   locationTemplate: string;
-  /** Only administrators may call it. */
-  adminOnly: boolean;
+  /** Who may call it (emporium.api.v1.access): anyone, any signed-in caller, or administrators. */
+  access: Access;
   /** HTTP caching of the response, when the method allows it. */
   cache?: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number } | undefined;
 }
@@ -56,7 +56,7 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
     responseBody: rule.responseBody,
     successStatus: response?.status || 200,
     locationTemplate: response?.location ?? "",
-    adminOnly: hasOption(method, access) && getOption(method, access) === Access.ADMIN,
+    access: hasOption(method, access) ? getOption(method, access) : Access.UNSPECIFIED,
     cache:
       response && response.cacheMaxAgeSeconds > 0
         ? { maxAgeSeconds: response.cacheMaxAgeSeconds, staleWhileRevalidateSeconds: response.staleWhileRevalidateSeconds }

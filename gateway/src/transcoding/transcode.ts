@@ -1,5 +1,6 @@
 import { type DescService, fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
+import { Access } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { ValidationError } from "@emporium/platform/errors/domain-errors";
 import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Request, Response } from "express";
@@ -14,10 +15,8 @@ type UnaryCall = (input: unknown, options: { timeoutMs: number; signal: AbortSig
 
 export interface TranscodeOptions {
   deadlineMs: number;
-  /** Headers passed on to the internal call (request id, later the caller). */
+  /** Headers passed on to the internal call (request id, the verified caller). */
   forwardHeaders: (req: Request) => Headers;
-  /** Whether the request carries administrator credentials. */
-  isAdmin: (req: Request) => boolean;
   responseCache: ResponseCache;
 }
 
@@ -38,16 +37,6 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
     route.cache && `public, max-age=${route.cache.maxAgeSeconds}, stale-while-revalidate=${route.cache.staleWhileRevalidateSeconds}`;
 
   return async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
-    if (route.adminOnly && !options.isAdmin(req)) {
-      res.setHeader("WWW-Authenticate", "Bearer");
-      sendProblem(
-        res,
-        httpProblem(401, "unauthenticated", "Authentication required", "This operation needs administrator credentials.", {
-          instance: req.originalUrl,
-        }),
-      );
-      return;
-    }
     const hangUp = new AbortController();
     // Only a client that hangs up early cancels the call (an abort costs a DOMException).
     res.once("close", () => {
@@ -98,7 +87,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           route: route.path.template,
           resourceId: String(valueAt(whole, "id") ?? ""),
         };
-        if (!route.adminOnly) options.responseCache.set(req.originalUrl, entry, route.cache.maxAgeSeconds * 1_000);
+        if (route.access === Access.UNSPECIFIED) options.responseCache.set(req.originalUrl, entry, route.cache.maxAgeSeconds * 1_000);
         writeCachedResponse(req, res, entry);
         return;
       }

@@ -6,6 +6,7 @@ export interface StackOptions {
   ordersPort: number;
   inventoryPort: number;
   catalogPort: number;
+  identityPort: number;
   /** Demo products the catalog seeds when empty. */
   catalogSeedProducts?: number;
   /** Appended to every database name (`emporium_orders<suffix>`); tests use a unique one. */
@@ -65,6 +66,16 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
       },
     },
     {
+      name: "identity",
+      args: nodeArgs("services/identity/dist/src/main.js"),
+      env: {
+        ...shared,
+        OTEL_SERVICE_NAME: "identity",
+        RPC_PORT: String(options.identityPort),
+        DATABASE_NAME: `emporium_identity${suffix}`,
+      },
+    },
+    {
       name: "gateway",
       args: nodeArgs("gateway/dist/src/main.js"),
       env: {
@@ -73,6 +84,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         GATEWAY_PORT: String(options.gatewayPort),
         ORDERS_URL: `http://127.0.0.1:${options.ordersPort}`,
         CATALOG_URL: `http://127.0.0.1:${options.catalogPort}`,
+        IDENTITY_URL: `http://127.0.0.1:${options.identityPort}`,
       },
     },
   ];

@@ -32,3 +32,18 @@ export class ConflictError extends DomainError {
 export class UnavailableError extends DomainError {
   override name = "UnavailableError";
 }
+
+/** No valid credentials or token. */
+export class UnauthenticatedError extends DomainError {
+  override name = "UnauthenticatedError";
+}
+
+/** Valid caller, not allowed to do this. */
+export class PermissionDeniedError extends DomainError {
+  override name = "PermissionDeniedError";
+}
+
+/** Creating something whose unique key is taken. */
+export class AlreadyExistsError extends DomainError {
+  override name = "AlreadyExistsError";
+}

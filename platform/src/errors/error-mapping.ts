@@ -1,7 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequest_FieldViolationSchema, BadRequestSchema } from "@emporium/gen/google/rpc/error_details_pb";
-import { ConflictError, type FieldViolation, NotFoundError, UnavailableError, ValidationError } from "./domain-errors.js";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  type FieldViolation,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+} from "./domain-errors.js";
 
 /**
  * Domain error -> Connect error. Field violations travel as the standard
@@ -20,6 +29,9 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof NotFoundError) return new ConnectError(error.message, Code.NotFound);
   if (error instanceof ConflictError) return new ConnectError(error.message, Code.FailedPrecondition);
   if (error instanceof UnavailableError) return new ConnectError(error.message, Code.Unavailable);
+  if (error instanceof UnauthenticatedError) return new ConnectError(error.message, Code.Unauthenticated);
+  if (error instanceof PermissionDeniedError) return new ConnectError(error.message, Code.PermissionDenied);
+  if (error instanceof AlreadyExistsError) return new ConnectError(error.message, Code.AlreadyExists);
   return new ConnectError("internal error", Code.Internal);
 }
 

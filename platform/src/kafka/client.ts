@@ -52,6 +52,7 @@ export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
  * refreshes minutes later.
  */
 export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+  if (topics.length === 0) return;
   const admin = kafka.admin();
   await admin.connect();
   try {

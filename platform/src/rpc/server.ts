@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { serverTracingInterceptor } from "./tracing-interceptors.js";
+import { validationInterceptor } from "./validation-interceptor.js";
 
 export interface RpcServerOptions {
   logger: Logger;
@@ -29,7 +30,8 @@ export interface RpcServer {
 
 /**
  * One plaintext HTTP/2 (h2c) server speaking Connect, gRPC and gRPC-Web, with
- * the standard health service, tracing and error mapping on every call.
+ * the standard health service, tracing, error mapping and request validation
+ * (protovalidate rules from the protos) on every call.
  * Building it opens nothing; `listen` does.
  */
 export function createRpcServer(options: RpcServerOptions): RpcServer {
@@ -42,7 +44,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       router.service(Health, health.impl());
       options.routes(router);
     },
-    interceptors: [serverTracingInterceptor(), errorInterceptor(options.logger), ...(options.interceptors ?? [])],
+    // Innermost last: validation sees the request just before the handler.
+    interceptors: [serverTracingInterceptor(), errorInterceptor(options.logger), ...(options.interceptors ?? []), validationInterceptor()],
     maxTimeoutMs: options.maxTimeoutMs ?? 30_000,
     shutdownSignal: shutdownController.signal,
   });

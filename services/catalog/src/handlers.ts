@@ -6,6 +6,7 @@ import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { ConflictError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
+import { requireAdmin } from "@emporium/platform/rpc/caller";
 import { type ProductCache, projectProduct } from "./cache/product-cache.js";
 import { validateListRequest } from "./domain/list-query.js";
 import { selectFields, validateIds, validateUpdate } from "./domain/product.js";
@@ -59,7 +60,8 @@ export function createCatalogHandlers({ pool, store, cache, pageTokens, topic }:
       };
     },
 
-    async updateProduct({ productId, product, updateMask, expectedVersion }) {
+    async updateProduct({ productId, product, updateMask, expectedVersion }, ctx) {
+      requireAdmin(ctx.requestHeader);
       validateIds([productId], "product_id");
       const mask = updateMask?.paths ?? [];
       const changes = fromProtoProduct(product);

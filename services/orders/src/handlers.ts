@@ -4,6 +4,7 @@ import type { OrderService } from "@emporium/gen/emporium/orders/v1/orders_servi
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
+import { requireCaller } from "@emporium/platform/rpc/caller";
 import { trace } from "@opentelemetry/api";
 import { newOrder, type Order, rejectUnknownProducts, validateLines } from "./domain/order.js";
 import { publishOrderPlaced } from "./events/publish.js";
@@ -37,7 +38,6 @@ async function namesFor(orders: Order[], loader: ProductNameLoader): Promise<Map
   return new Map(ids.map((id, index) => [id, typeof names[index] === "string" ? names[index] : ""]));
 }
 
-const CUSTOMER_HEADER = "x-emporium-customer-id";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** RPC handlers: proto in, domain call, proto out. */
@@ -47,7 +47,7 @@ export function createOrderHandlers({ pool, store, products, topics, productName
       const lines = request.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
       validateLines(lines);
       rejectUnknownProducts(lines, await products.findMissing(lines.map((line) => line.productId)));
-      const customerId = ctx.requestHeader.get(CUSTOMER_HEADER) ?? "anonymous";
+      const customerId = requireCaller(ctx.requestHeader).userId;
       const order = newOrder(randomUUID(), customerId, lines, new Date());
       trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
       await withTransaction(pool, async (tx) => {
@@ -57,10 +57,12 @@ export function createOrderHandlers({ pool, store, products, topics, productName
       return { order: toProtoOrder(order) };
     },
 
-    async getOrder({ orderId }) {
+    async getOrder({ orderId }, ctx) {
+      const caller = requireCaller(ctx.requestHeader);
       if (!UUID.test(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
       const order = await store.get(pool, orderId);
-      if (!order) throw new NotFoundError(`order ${orderId} not found`);
+      // Someone else's order is as absent as a missing one (no existence oracle).
+      if (!order || (caller.role !== "admin" && order.customerId !== caller.userId)) throw new NotFoundError(`order ${orderId} not found`);
       return { order: toProtoOrder(order, await namesFor([order], productNames())) };
     },
 
@@ -68,7 +70,7 @@ export function createOrderHandlers({ pool, store, products, topics, productName
       if (pageSize !== undefined && (pageSize < 1 || pageSize > MAX_PAGE_SIZE)) {
         throw new ValidationError([{ field: "page_size", description: `must be between 1 and ${MAX_PAGE_SIZE}` }]);
       }
-      const customerId = ctx.requestHeader.get(CUSTOMER_HEADER) ?? "anonymous";
+      const customerId = requireCaller(ctx.requestHeader).userId;
       const wanted = fromProtoStatus(status);
       const shape = [customerId, wanted];
       const cursor = pageToken ? pageTokens.decode(shape, pageToken) : undefined;

@@ -8,6 +8,7 @@ import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
+import { callerHeaders } from "@emporium/platform/rpc/caller";
 import { errorInterceptor } from "@emporium/platform/rpc/error-interceptor";
 import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
 import { newOrder } from "../src/domain/order.js";
@@ -54,7 +55,7 @@ const orders = () =>
       router: { interceptors: [errorInterceptor(createLogger("test", "silent"))] },
     }),
   );
-const asCustomer = { headers: { "x-emporium-customer-id": customer } };
+const asCustomer = { headers: callerHeaders({ userId: customer, role: "customer" }) };
 
 before(async () => {
   db = await scratchDatabase("orders", [{ name: "orders", dir: fileURLToPath(new URL("../../migrations/", import.meta.url)) }]);

@@ -11,8 +11,8 @@ import { eventually } from "./eventually.js";
 import { freePort } from "./free-port.js";
 import { infraEnv } from "./infra-env.js";
 
-/** The administrator bearer token test stacks accept. */
-export const ADMIN_TOKEN = "test-admin-token-0123456789";
+/** The administrator every test stack's identity service creates at start-up. */
+export const ADMIN = { email: "admin@emporium.test", password: "correct-horse-battery-staple-42" };
 
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -28,6 +28,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     ordersPort: await freePort(),
     inventoryPort: await freePort(),
     catalogPort: await freePort(),
+    identityPort: await freePort(),
   };
   const stackOptions: StackOptions = {
     ...ports,
@@ -40,7 +41,15 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       KAFKAJS_NO_PARTITIONER_WARNING: "1",
       LOG_LEVEL: "info",
       OTEL_TRACES_EXPORTER: "none",
-      GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      IDENTITY_ADMIN_EMAIL: ADMIN.email,
+      IDENTITY_ADMIN_PASSWORD: ADMIN.password,
+      // A cheaper scrypt than production's 2^17 keeps sign-ups in tests fast.
+      IDENTITY_SCRYPT_COST: "16384",
+      // Tests fire many requests from one address; the rate-limit tests set their own limits.
+      RATE_LIMIT_AUTH: "100000/60",
+      RATE_LIMIT_ACCOUNT: "100000/60",
+      RATE_LIMIT_READ: "1000000/60",
+      RATE_LIMIT_WRITE: "100000/60",
       ...options.env,
     },
   };
@@ -62,12 +71,18 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     ordersUrl: `http://127.0.0.1:${ports.ordersPort}`,
     inventoryUrl: `http://127.0.0.1:${ports.inventoryPort}`,
     catalogUrl: `http://127.0.0.1:${ports.catalogPort}`,
+    identityUrl: `http://127.0.0.1:${ports.identityPort}`,
     topicPrefix: stackOptions.topicPrefix ?? "",
-    databases: { orders: `emporium_orders_t${id}`, inventory: `emporium_inventory_t${id}`, catalog: `emporium_catalog_t${id}` },
+    databases: {
+      orders: `emporium_orders_t${id}`,
+      inventory: `emporium_inventory_t${id}`,
+      catalog: `emporium_catalog_t${id}`,
+      identity: `emporium_identity_t${id}`,
+    },
     group,
     logs,
     /** A pool on one of this stack's databases (closed by the caller). */
-    pool: (service: "orders" | "inventory" | "catalog") => {
+    pool: (service: "orders" | "inventory" | "catalog" | "identity") => {
       const url = new URL(infraEnv.DATABASE_URL);
       url.pathname = `/${stack.databases[service]}`;
       return new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -108,7 +123,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     await eventually(async () => (died ? true : ready()), "the gateway to be ready", 60_000);
     if (died) throw new Error(`${died} while the stack was starting`);
     // The gateway only checks its direct backends; every service must serve.
-    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl]) await waitUntilServing(url);
+    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl, stack.identityUrl]) await waitUntilServing(url);
   } catch (error) {
     await group.stop();
     throw new Error(`${(error as Error).message}\n--- process logs ---\n${stack.recentLogs()}`);

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { loginAdmin, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
 import { PRODUCT_BY_ID, queryCounter } from "../../src/harness/query-counter.js";
-import { ADMIN_TOKEN, type Stack, startStack } from "../../src/harness/stack.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
 
 let stack: Stack;
 let queries: Awaited<ReturnType<typeof queryCounter>>;
@@ -158,7 +159,7 @@ describe("GET /v1/products:batchGet", () => {
   test("rejects more than 100 ids and malformed ids", async () => {
     const many = Array.from({ length: 101 }, (_, i) => `p-${String(i + 1).padStart(6, "0")}`).join(",");
     assert.equal(problemField(await get(`/v1/products:batchGet?ids=${many}`)), "ids");
-    assert.equal(problemField(await get("/v1/products:batchGet?ids=ok,bad%20id")), "ids");
+    assert.equal(problemField(await get("/v1/products:batchGet?ids=ok,bad%20id")), "ids[1]", "names the offending id");
     assert.equal(problemField(await get("/v1/products:batchGet")), "ids");
   });
 });
@@ -166,13 +167,19 @@ describe("GET /v1/products:batchGet", () => {
 describe("PATCH /v1/products/{id}", () => {
   const patch = (id: string, body: unknown, headers: Record<string, string>) =>
     request(`${stack.gatewayUrl}/v1/products/${id}`, { method: "PATCH", json: body, headers });
-  const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+  let admin: { Authorization: string };
+  before(async () => {
+    admin = (await loginAdmin(stack.gatewayUrl)).auth;
+  });
 
   test("needs administrator credentials", async () => {
+    const customer = await signUp(stack.gatewayUrl);
     const anonymous = await patch("p-000050", { name: "x" }, { "If-Match": 'W/"1.all"' });
     const wrong = await patch("p-000050", { name: "x" }, { "If-Match": 'W/"1.all"', Authorization: "Bearer not-the-token-at-all" });
+    const notAdmin = await patch("p-000050", { name: "x" }, { "If-Match": 'W/"1.all"', ...customer.auth });
     assert.equal(anonymous.status, 401);
     assert.equal(wrong.status, 401);
+    assert.equal(notAdmin.status, 403);
   });
 
   test("needs If-Match (428), refuses a stale one (412), applies a current one", async () => {
@@ -222,5 +229,16 @@ describe("PATCH /v1/products/{id}", () => {
       "product.price.currency_code",
     );
     assert.equal(problemField(await patch("p-000053", { category_id: "no-such-category" }, headers)), "product.category_id");
+  });
+
+  test("refuses an image URL pointing inside the network (SSRF), naming image_url", async () => {
+    const current = await get("/v1/products/p-000054");
+    const headers = { ...admin, "If-Match": String(current.headers.get("etag")) };
+
+    const response = await patch("p-000054", { image_url: "http://169.254.169.254/latest/meta-data" }, headers);
+
+    assert.equal(response.status, 400);
+    assert.equal(problemField(response), "product.image_url");
+    assert.equal((await get("/v1/products/p-000054")).body.image_url, current.body.image_url, "the product is unchanged");
   });
 });

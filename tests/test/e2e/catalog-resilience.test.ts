@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import { callerHeaders } from "@emporium/platform/rpc/caller";
 import { startPrivateRedis } from "../../src/harness/private-redis.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -31,12 +32,16 @@ test("a change made through one catalog instance is dropped by the other within 
   const other = catalogAt(second.url);
   const before = await other.getProduct({ productId: "p-000060" }); // now in the other instance's memory
 
-  await first.updateProduct({
-    productId: "p-000060",
-    product: { name: "Renamed through the first instance" },
-    updateMask: { paths: ["name"] },
-    expectedVersion: before.product?.version ?? 0n,
-  });
+  await first.updateProduct(
+    {
+      productId: "p-000060",
+      product: { name: "Renamed through the first instance" },
+      updateMask: { paths: ["name"] },
+      expectedVersion: before.product?.version ?? 0n,
+    },
+    // An internal admin tool calls on behalf of an administrator, in the trusted metadata.
+    { headers: callerHeaders({ userId: "00000000-0000-4000-8000-000000000001", role: "admin" }) },
+  );
 
   const seen = await stack.waitFor(
     async () => {

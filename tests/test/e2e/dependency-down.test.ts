@@ -3,21 +3,25 @@ import { after, before, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "@emporium/gen/grpc/health/v1/health_pb";
+import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 const DEADLINE_MS = 1_500;
 
 let stack: Stack;
+let customer: SignedIn;
 before(async () => {
   stack = await startStack({ env: { GATEWAY_DEADLINE_MS: String(DEADLINE_MS) } });
+  customer = await signUp(stack.gatewayUrl);
 });
 after(async () => {
   await stack?.stop();
 });
 
 // Bounds each request so a hang fails the test instead of stalling it.
-const bounded = () => ({ signal: AbortSignal.timeout(DEADLINE_MS * 4) });
+// Signed in as a customer.
+const bounded = () => ({ signal: AbortSignal.timeout(DEADLINE_MS * 4), headers: customer.auth });
 const order = { items: [{ product_id: "p-000005", quantity: 1 }] };
 
 test("a hung inventory makes order creation a 504 problem at the deadline, not a hang", async () => {

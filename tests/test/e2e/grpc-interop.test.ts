@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { type Caller, callerHeaders } from "@emporium/platform/rpc/caller";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -11,7 +13,11 @@ import { type Stack, startStack } from "../../src/harness/stack.js";
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const includeDirs = [`${root}proto`, `${root}third_party`];
 
-type Unary = (request: object, callback: (error: grpc.ServiceError | null, response: Record<string, unknown>) => void) => void;
+type Unary = (
+  request: object,
+  metadata: grpc.Metadata,
+  callback: (error: grpc.ServiceError | null, response: Record<string, unknown>) => void,
+) => void;
 
 function loadClient(file: string, service: string, address: string): Record<string, Unary> & grpc.Client {
   const definition = protoLoader.loadSync(file, { includeDirs, keepCase: true, enums: String, longs: String, defaults: true });
@@ -20,14 +26,19 @@ function loadClient(file: string, service: string, address: string): Record<stri
   return new Ctor(address, grpc.credentials.createInsecure()) as Record<string, Unary> & grpc.Client;
 }
 
-const call = (client: Record<string, Unary>, method: string, message: object) =>
+/** A call as an internal tool makes it, on behalf of a caller (the trusted metadata the gateway sends). */
+const call = (client: Record<string, Unary>, method: string, message: object, caller?: Caller) =>
   new Promise<Record<string, unknown>>((resolve, reject) => {
-    client[method]?.call(client, message, (error, response) => (error ? reject(error) : resolve(response)));
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(caller ? callerHeaders(caller) : {})) metadata.set(key, value);
+    client[method]?.call(client, message, metadata, (error, response) => (error ? reject(error) : resolve(response)));
   });
 
 let stack: Stack;
+let customer: SignedIn;
 before(async () => {
   stack = await startStack();
+  customer = await signUp(stack.gatewayUrl);
 });
 after(async () => {
   await stack?.stop();
@@ -36,11 +47,12 @@ after(async () => {
 test("grpc-js reads an order through orders.GetOrder on the internal port", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
+    headers: customer.auth,
     json: { items: [{ product_id: "p-000004", quantity: 2 }] },
   });
   const client = loadClient("emporium/orders/v1/orders_service.proto", "emporium.orders.v1.OrderService", `127.0.0.1:${stack.ordersPort}`);
 
-  const response = await call(client, "GetOrder", { order_id: body.id });
+  const response = await call(client, "GetOrder", { order_id: body.id }, { userId: customer.userId, role: "customer" });
   client.close();
 
   const order = response.order as Record<string, unknown>;
@@ -54,7 +66,12 @@ test("grpc-js reads an order through orders.GetOrder on the internal port", asyn
 test("grpc-js gets NOT_FOUND, with the standard status code, for an unknown order", async () => {
   const client = loadClient("emporium/orders/v1/orders_service.proto", "emporium.orders.v1.OrderService", `127.0.0.1:${stack.ordersPort}`);
 
-  const error = await call(client, "GetOrder", { order_id: "2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f" }).catch((e: grpc.ServiceError) => e);
+  const error = await call(
+    client,
+    "GetOrder",
+    { order_id: "2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f" },
+    { userId: customer.userId, role: "customer" },
+  ).catch((e: grpc.ServiceError) => e);
   client.close();
 
   assert.equal((error as grpc.ServiceError).code, grpc.status.NOT_FOUND);
@@ -64,6 +81,7 @@ test("grpc-js checks grpc.health.v1.Health on every internal service", async () 
   for (const [port, service] of [
     [stack.ordersPort, "emporium.orders.v1.OrderService"],
     [stack.inventoryPort, "emporium.inventory.v1.InventoryService"],
+    [stack.identityPort, "emporium.identity.v1.IdentityService"],
   ] as const) {
     const health = loadClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", `127.0.0.1:${port}`);
     const overall = await call(health, "Check", { service: "" });

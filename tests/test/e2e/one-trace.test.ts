@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { eventually } from "../../src/harness/eventually.js";
 import { request } from "../../src/harness/http.js";
 import { type ReceivedSpan, startOtlpReceiver } from "../../src/harness/otlp-receiver.js";
@@ -12,9 +13,11 @@ const CONSUMER = 5;
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let stack: Stack;
+let customer: SignedIn;
 before(async () => {
   receiver = await startOtlpReceiver();
   stack = await startStack({ env: { ...receiver.env, OTEL_TRACES_EXPORTER: "otlp" } });
+  customer = await signUp(stack.gatewayUrl);
 });
 after(async () => {
   await stack?.stop();
@@ -27,6 +30,7 @@ const has = (spans: ReceivedSpan[], service: string, kind: number, name: RegExp)
 test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inventory", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
+    headers: customer.auth,
     json: { items: [{ product_id: "p-000003", quantity: 1 }] },
   });
   const orderId = String(body.id);

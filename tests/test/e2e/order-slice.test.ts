@@ -1,18 +1,26 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 let stack: Stack;
+let customer: SignedIn;
 before(async () => {
   stack = await startStack();
+  customer = await signUp(stack.gatewayUrl);
+});
+/** The request options of the signed-in customer. */
+const asCustomer = (init: RequestInit & { json?: unknown } = {}) => ({
+  ...init,
+  headers: { ...customer.auth, ...(init.headers as Record<string, string> | undefined) },
 });
 after(async () => {
   await stack?.stop();
 });
 
-const placeOrder = (items: unknown) => request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: { items } });
-const orderStatus = async (location: string) => (await request(`${stack.gatewayUrl}${location}`)).body.status;
+const placeOrder = (items: unknown) => request(`${stack.gatewayUrl}/v1/orders`, asCustomer({ method: "POST", json: { items } }));
+const orderStatus = async (location: string) => (await request(`${stack.gatewayUrl}${location}`, asCustomer())).body.status;
 
 describe("POST /v1/orders", () => {
   test("accepts an order with 202, a Location and the PENDING order", async () => {
@@ -48,7 +56,7 @@ describe("POST /v1/orders", () => {
     const location = String(headers.get("location"));
 
     const order = await stack.waitFor(async () => {
-      const { body } = await request(`${stack.gatewayUrl}${location}`);
+      const { body } = await request(`${stack.gatewayUrl}${location}`, asCustomer());
       return body.status === "ORDER_STATUS_PENDING" ? undefined : body;
     }, "the order to be rejected");
 
@@ -64,7 +72,7 @@ describe("GET /v1/orders", () => {
       { product_id: "p-000008", quantity: 2 },
     ]);
 
-    const { status, body } = await request(`${stack.gatewayUrl}/v1/orders?page_size=5`);
+    const { status, body } = await request(`${stack.gatewayUrl}/v1/orders?page_size=5`, asCustomer());
 
     assert.equal(status, 200);
     const orders = body.orders as { id: string; lines: { product_id: string; product_name: string }[] }[];
@@ -78,7 +86,7 @@ describe("GET /v1/orders", () => {
   });
 
   test("rejects a page size out of range, naming page_size", async () => {
-    const response = await request(`${stack.gatewayUrl}/v1/orders?page_size=500`);
+    const response = await request(`${stack.gatewayUrl}/v1/orders?page_size=500`, asCustomer());
     assert.equal(response.status, 400);
     assert.equal(response.body.errors?.[0]?.field, "page_size");
   });
@@ -103,11 +111,10 @@ describe("bad input is a 400 problem naming the field", () => {
   ];
   for (const { name, body, field } of cases) {
     test(`rejects ${name}`, async () => {
-      const response = await request(`${stack.gatewayUrl}/v1/orders`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
+      const response = await request(
+        `${stack.gatewayUrl}/v1/orders`,
+        asCustomer({ method: "POST", headers: { "content-type": "application/json" }, body }),
+      );
 
       assert.equal(response.status, 400);
       assert.equal(response.headers.get("content-type"), "application/problem+json; charset=utf-8");
@@ -120,11 +127,10 @@ describe("bad input is a 400 problem naming the field", () => {
   }
 
   test("rejects a body that is not JSON with 415", async () => {
-    const response = await request(`${stack.gatewayUrl}/v1/orders`, {
-      method: "POST",
-      headers: { "content-type": "text/plain" },
-      body: "items=1",
-    });
+    const response = await request(
+      `${stack.gatewayUrl}/v1/orders`,
+      asCustomer({ method: "POST", headers: { "content-type": "text/plain" }, body: "items=1" }),
+    );
     assert.equal(response.status, 415);
     assert.equal(response.body.type, "https://emporium.dev/problems/unsupported-media-type");
   });
@@ -138,7 +144,7 @@ describe("bad input is a 400 problem naming the field", () => {
 
 describe("GET /v1/orders/{id}", () => {
   test("answers 404 problem+json for an unknown order", async () => {
-    const response = await request(`${stack.gatewayUrl}/v1/orders/2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f`);
+    const response = await request(`${stack.gatewayUrl}/v1/orders/2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f`, asCustomer());
 
     assert.equal(response.status, 404);
     assert.equal(response.headers.get("content-type"), "application/problem+json; charset=utf-8");
@@ -146,10 +152,10 @@ describe("GET /v1/orders/{id}", () => {
   });
 
   test("answers 400 naming order_id when the id is not a UUID", async () => {
-    const response = await request(`${stack.gatewayUrl}/v1/orders/not-a-uuid`);
+    const response = await request(`${stack.gatewayUrl}/v1/orders/not-a-uuid`, asCustomer());
 
     assert.equal(response.status, 400);
-    assert.deepEqual(response.body.errors, [{ field: "order_id", description: "must be a UUID" }]);
+    assert.deepEqual(response.body.errors, [{ field: "order_id", description: "must be a valid UUID" }]);
   });
 });
 
