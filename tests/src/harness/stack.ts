@@ -14,6 +14,9 @@ import { infraEnv } from "./infra-env.js";
 /** The administrator every test stack's identity service creates at start-up. */
 export const ADMIN = { email: "admin@emporium.test", password: "correct-horse-battery-staple-42" };
 
+/** Encrypts the test identity's signing keys; tests read the key to forge tokens with it. */
+export const KEY_ENCRYPTION_SECRET = "test-key-encryption-secret-0123456789abcdef";
+
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /**
@@ -41,6 +44,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       KAFKAJS_NO_PARTITIONER_WARNING: "1",
       LOG_LEVEL: "info",
       OTEL_TRACES_EXPORTER: "none",
+      IDENTITY_KEY_ENCRYPTION_SECRET: KEY_ENCRYPTION_SECRET,
       IDENTITY_ADMIN_EMAIL: ADMIN.email,
       IDENTITY_ADMIN_PASSWORD: ADMIN.password,
       // A cheaper scrypt than production's 2^17 keeps sign-ups in tests fast.
@@ -100,6 +104,28 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       });
       const url = `http://127.0.0.1:${port}`;
       await waitUntilServing(url);
+      return { url, stop: () => extra.stop() };
+    },
+    /** Starts one more gateway on the same services, Redis and topics; resolves once it is ready. */
+    async startExtraGateway(env: Record<string, string> = {}) {
+      const port = await freePort();
+      const spec = emporiumProcesses({ ...stackOptions, gatewayPort: port, env: { ...stackOptions.env, ...env } }).find(
+        (p) => p.name === "gateway",
+      );
+      if (!spec) throw new Error("no gateway in the stack definition");
+      const extra = startProcessGroup([{ ...spec, name: "gateway-2" }], {
+        cwd: repoRoot,
+        onLine: (name, line) => logs.push(`[${name}] ${line}`),
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await eventually(
+        () =>
+          fetch(`${url}/readyz`).then(
+            (r) => (r.ok ? true : undefined),
+            () => undefined,
+          ),
+        "the second gateway to be ready",
+      );
       return { url, stop: () => extra.stop() };
     },
     /** `eventually`, with the processes' recent logs attached when it times out. */
