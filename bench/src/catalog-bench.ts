@@ -33,10 +33,15 @@ const stack = await startStack({
   catalogSeedProducts: 10_000,
 });
 const children: ReturnType<typeof spawn>[] = [];
+let unlimitedGateway: { url: string; stop: () => Promise<void> } | undefined;
 try {
   const productUrl = `${stack.gatewayUrl}/v1/products/${PRODUCT}`;
   const listUrl = `${stack.gatewayUrl}/v1/products?page_size=20`;
   const productBytes = Buffer.from(await (await fetch(productUrl)).arrayBuffer());
+  // A second gateway with the read limit off: what the shared rate limiter costs.
+  unlimitedGateway = await stack.startExtraGateway({ RATE_LIMIT_READ: "off" });
+  const unlimitedProductUrl = `${unlimitedGateway.url}/v1/products/${PRODUCT}`;
+  await fetch(unlimitedProductUrl);
   const file = join(tmpdir(), `emporium-bench-product-${process.pid}.json`);
   await writeFile(file, productBytes);
 
@@ -52,7 +57,8 @@ try {
   const scenarios: Scenario[] = [
     { name: "(a) bare node:http, same bytes", url: await baseline("http") },
     { name: "(b) bare express, same bytes", url: await baseline("express") },
-    { name: "(c) gateway GET /v1/products/{id}, warm", url: productUrl },
+    { name: "(c) gateway GET /v1/products/{id}, warm, rate limits on", url: productUrl },
+    { name: "(c′) the same, rate limiting off", url: unlimitedProductUrl },
     { name: "(d) gateway GET /v1/products?page_size=20", url: listUrl },
   ];
   // Let the seeding's after-work (autovacuum, checkpoints) pass before measuring.
@@ -97,6 +103,7 @@ try {
   await writeReport(report);
 } finally {
   for (const child of children) child.kill();
+  await unlimitedGateway?.stop();
   await stack.stop();
 }
 

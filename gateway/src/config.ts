@@ -7,6 +7,8 @@ const rateLimit = (name: string, fallback: string) =>
     .string()
     .default(fallback)
     .transform((value, ctx) => {
+      // "off" turns a class off (internal deployments, the gateway's own benchmark); the default is on.
+      if (value.trim() === "off") return undefined;
       try {
         return parseRateLimitPolicy(name, value);
       } catch (error) {
@@ -43,7 +45,7 @@ export function gatewayConfig(env = process.env) {
       GATEWAY_TOKEN_AUDIENCE: z.string().min(1).default("emporium-api"),
       REDIS_URL: commonConfig.REDIS_URL,
       REDIS_KEY_PREFIX: commonConfig.REDIS_KEY_PREFIX,
-      /** Rate limits, `<requests>/<window seconds>` each (token buckets in Redis, shared by all gateways). */
+      /** Rate limits, `<requests>/<window seconds>` each, or `off` (token buckets in Redis, shared by all gateways). */
       RATE_LIMIT_AUTH: rateLimit("auth", "20/60"),
       RATE_LIMIT_ACCOUNT: rateLimit("account", "10/300"),
       RATE_LIMIT_READ: rateLimit("read", "1200/60"),

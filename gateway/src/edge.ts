@@ -78,7 +78,9 @@ export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListe
 async function admit(req: IncomingMessage, res: ServerResponse, path: string, headers: string[], deps: EdgeDeps): Promise<boolean> {
   if (!(await authenticate(req, res, headers, deps))) return false;
   const limitClass = limitClassOf(req.method ?? "GET", path);
-  const outcome = await takeLimit(deps.limiter, deps.limits[limitClass], subjectOf(req, callerOfRequest(req), limitClass));
+  const policy = deps.limits[limitClass];
+  if (!policy) return true;
+  const outcome = await takeLimit(deps.limiter, policy, subjectOf(req, callerOfRequest(req), limitClass));
   headers.push(...outcome.headers);
   if (outcome.allowed) return true;
   rateLimited.inc({ class: limitClass });

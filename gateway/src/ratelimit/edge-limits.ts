@@ -6,16 +6,16 @@ import type { Caller } from "@emporium/platform/rpc/caller";
 import type { NextFunction, Request, Response } from "express";
 import { sendProblem } from "../problem-response.js";
 
-/** The classes of limits, each from the environment (`<limit>/<window seconds>`). */
+/** The classes of limits, each from the environment (`<limit>/<window seconds>`, or `off`: undefined). */
 export interface LimitClasses {
   /** `/v1/auth/*`, per client IP. */
-  auth: RateLimitPolicy;
+  auth: RateLimitPolicy | undefined;
   /** Login and sign-up attempts per account (email), whatever the IP. */
-  account: RateLimitPolicy;
+  account: RateLimitPolicy | undefined;
   /** GET and HEAD, per caller (or IP when anonymous). */
-  read: RateLimitPolicy;
+  read: RateLimitPolicy | undefined;
   /** Everything else, per caller (or IP). */
-  write: RateLimitPolicy;
+  write: RateLimitPolicy | undefined;
 }
 
 export interface LimitOutcome {
@@ -65,10 +65,10 @@ export function sendTooManyRequests(res: ServerResponse, retryAfterMs: number, i
  * attempts for one email, from any number of addresses (credential stuffing
  * spreads over IPs). Runs after body parsing, before the route.
  */
-export function accountLimit(limiter: RateLimiter, policy: RateLimitPolicy) {
+export function accountLimit(limiter: RateLimiter, policy: RateLimitPolicy | undefined) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const email = (req.body as { email?: unknown } | undefined)?.email;
-    if (req.method !== "POST" || !ACCOUNT_PATHS.has(req.path) || typeof email !== "string") return next();
+    if (!policy || req.method !== "POST" || !ACCOUNT_PATHS.has(req.path) || typeof email !== "string") return next();
     const outcome = await takeLimit(limiter, policy, `account:${email.normalize("NFKC").trim().toLowerCase()}`);
     if (outcome.allowed) return next();
     for (let i = 0; i < outcome.headers.length; i += 2) res.setHeader(String(outcome.headers[i]), String(outcome.headers[i + 1]));

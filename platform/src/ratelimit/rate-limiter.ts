@@ -2,7 +2,10 @@ import type { Redis } from "../cache/redis.js";
 import type { Logger } from "../log/logger.js";
 import { createLocalLimiter, type LocalLimiterOptions } from "./local-limiter.js";
 import type { RateLimitPolicy, RateLimitState } from "./policy.js";
-import { type TokenBucketResult, takeFromRedisBucket } from "./token-bucket-script.js";
+import { type BucketTake, type TokenBucketResult, takeFromRedisBuckets } from "./token-bucket-script.js";
+
+/** Most takes in one script call (a long script blocks Redis for everyone else). */
+const MAX_BATCH = 128;
 
 export interface RateLimitDecision extends RateLimitState {
   allowed: boolean;
@@ -41,10 +44,33 @@ export function createRateLimiter(options: RateLimiterOptions) {
   const local = createLocalLimiter(options.local);
   let redisDown = false;
 
-  async function fromRedis(key: string, capacity: number, windowMs: number, cost: number): Promise<TokenBucketResult> {
+  // Takes arriving in the same turn of the event loop go to Redis as one
+  // script call: under load, one round trip serves many requests.
+  let pending: { take: BucketTake; resolve: (r: TokenBucketResult) => void; reject: (e: unknown) => void }[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      const part = batch.slice(start, start + MAX_BATCH);
+      takeFromRedisBuckets(
+        redis,
+        part.map((p) => p.take),
+      ).then(
+        (results) => {
+          for (const [i, p] of part.entries()) p.resolve(results[i] as TokenBucketResult);
+        },
+        (error: unknown) => {
+          for (const p of part) p.reject(error);
+        },
+      );
+    }
+  };
+  function fromRedis(take: BucketTake): Promise<TokenBucketResult> {
     // The client would reject at once anyway (no offline queue); this names the cause.
-    if (redis.status !== "ready") throw new Error(`redis connection is ${redis.status}`);
-    return takeFromRedisBucket(redis, key, capacity, windowMs, cost);
+    if (redis.status !== "ready") return Promise.reject(new Error(`redis connection is ${redis.status}`));
+    return new Promise((resolve, reject) => {
+      if (pending.push({ take, resolve, reject }) === 1) setImmediate(flush);
+    });
   }
 
   return {
@@ -56,7 +82,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
       const key = `${keyPrefix}ratelimit:${policy.name}:${subject}`;
       const windowMs = Math.round(policy.windowSeconds * 1000);
       try {
-        const shared = await fromRedis(key, policy.limit, windowMs, cost);
+        const shared = await fromRedis({ key, capacity: policy.limit, windowMs, cost });
         if (redisDown) logger.info("redis answers again; rate limits are shared across instances again");
         redisDown = false;
         return { ...shared, policy, degraded: false };
