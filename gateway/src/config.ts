@@ -43,6 +43,8 @@ export function gatewayConfig(env = process.env) {
       /** Access tokens must carry this `iss` and `aud` (identity's IDENTITY_ISSUER / IDENTITY_AUDIENCE). */
       GATEWAY_TOKEN_ISSUER: z.string().min(1).default("emporium-identity"),
       GATEWAY_TOKEN_AUDIENCE: z.string().min(1).default("emporium-api"),
+      /** At most one JWKS re-read this often when a token names an unknown key (after a rotation). */
+      GATEWAY_JWKS_COOLDOWN_MS: millis(30_000),
       REDIS_URL: commonConfig.REDIS_URL,
       REDIS_KEY_PREFIX: commonConfig.REDIS_KEY_PREFIX,
       /** Rate limits, `<requests>/<window seconds>` each, or `off` (token buckets in Redis, shared by all gateways). */

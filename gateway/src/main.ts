@@ -60,6 +60,7 @@ const { app, routes } = createGatewayApp({
 const tokens = createAccessTokenVerifier({
   issuer: config.GATEWAY_TOKEN_ISSUER,
   audience: config.GATEWAY_TOKEN_AUDIENCE,
+  unknownKidCooldownMs: config.GATEWAY_JWKS_COOLDOWN_MS,
   logger,
   fetchKeys: async () => ({ keys: (await identity.getJwks({})).keys.map((key) => ({ ...key })) }),
 });

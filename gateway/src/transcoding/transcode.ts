@@ -91,6 +91,8 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
         writeCachedResponse(req, res, entry);
         return;
       }
+      // Private or one-off answers (tokens, orders) must not be kept by any cache (RFC 6749 §5.1, RFC 9111).
+      res.setHeader("Cache-Control", "no-store");
       res.status(route.successStatus).json(payload);
     } catch (error) {
       if (!res.headersSent && !hangUp.signal.aborted) sendError(res, error, req.originalUrl);

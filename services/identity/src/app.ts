@@ -31,6 +31,8 @@ export const identityConfig = () =>
       .number()
       .positive()
       .default(30 * 24),
+    /** How often an instance re-reads the signing keys (a rotation by another instance or the CLI shows after this). */
+    IDENTITY_KEY_CACHE_MS: z.coerce.number().int().positive().default(60_000),
     /** scrypt's N (a power of two); OWASP recommends 2^17. */
     IDENTITY_SCRYPT_COST: z.coerce
       .number()
@@ -51,6 +53,7 @@ export function tokenIssuerFor(pool: Pool) {
     audience: config.IDENTITY_AUDIENCE,
     accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
     keyMaxAgeMs: config.IDENTITY_KEY_ROTATION_HOURS * 3_600_000,
+    keyCacheMs: config.IDENTITY_KEY_CACHE_MS,
   });
 }
 

@@ -8,6 +8,8 @@ export interface TokenSettings {
   accessTokenTtlSeconds: number;
   /** Rotate the signing key when the newest is older than this. */
   keyMaxAgeMs: number;
+  /** How long the keys are kept in memory before they are read again (a rotation elsewhere shows after this). */
+  keyCacheMs?: number;
 }
 
 export interface Caller {
@@ -15,7 +17,6 @@ export interface Caller {
   role: "customer" | "admin";
 }
 
-const KEY_REFRESH_MS = 60_000;
 
 /**
  * Signs EdDSA access tokens with the newest key. Keys are re-read once a
@@ -25,7 +26,7 @@ const KEY_REFRESH_MS = 60_000;
 export function createTokenIssuer(keys: KeyStore, settings: TokenSettings) {
   let cached: { keys: SigningKey[]; at: number } | undefined;
   const currentKeys = async (): Promise<SigningKey[]> => {
-    if (cached && Date.now() - cached.at < KEY_REFRESH_MS) return cached.keys;
+    if (cached && Date.now() - cached.at < (settings.keyCacheMs ?? 60_000)) return cached.keys;
     await keys.ensureFresh(settings.keyMaxAgeMs);
     cached = { keys: await keys.current(), at: Date.now() };
     return cached.keys;
