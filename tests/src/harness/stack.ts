@@ -67,6 +67,15 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       died ??= `${name} exited (${signal ?? `code ${code}`})`;
     },
   });
+  /** A second process of one of the stack's kinds on a port of its own, logging into the same log. */
+  const startExtra = async (name: "catalog" | "gateway", portKey: "catalogPort" | "gatewayPort", env: Record<string, string>) => {
+    const port = await freePort();
+    const options = { ...stackOptions, [portKey]: port, env: { ...stackOptions.env, ...env } };
+    const spec = emporiumProcesses(options).find((p) => p.name === name);
+    if (!spec) throw new Error(`no ${name} in the stack definition`);
+    const extra = startProcessGroup([{ ...spec, name: `${name}-2` }], { cwd: repoRoot, onLine: (n, line) => logs.push(`[${n}] ${line}`) });
+    return { url: `http://127.0.0.1:${port}`, stop: () => extra.stop() };
+  };
   const gatewayUrl = `http://127.0.0.1:${ports.gatewayPort}`;
   const stack = {
     id,
@@ -93,40 +102,20 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     },
     /** Starts one more catalog instance on the same database and topics; resolves once it serves. */
     async startExtraCatalog(env: Record<string, string> = {}) {
-      const port = await freePort();
-      const spec = emporiumProcesses({ ...stackOptions, catalogPort: port, env: { ...stackOptions.env, ...env } }).find(
-        (p) => p.name === "catalog",
-      );
-      if (!spec) throw new Error("no catalog in the stack definition");
-      const extra = startProcessGroup([{ ...spec, name: "catalog-2" }], {
-        cwd: repoRoot,
-        onLine: (name, line) => logs.push(`[${name}] ${line}`),
-      });
-      const url = `http://127.0.0.1:${port}`;
-      await waitUntilServing(url);
-      return { url, stop: () => extra.stop() };
+      const extra = await startExtra("catalog", "catalogPort", env);
+      await waitUntilServing(extra.url);
+      return extra;
     },
     /** Starts one more gateway on the same services, Redis and topics; resolves once it is ready. */
     async startExtraGateway(env: Record<string, string> = {}) {
-      const port = await freePort();
-      const spec = emporiumProcesses({ ...stackOptions, gatewayPort: port, env: { ...stackOptions.env, ...env } }).find(
-        (p) => p.name === "gateway",
-      );
-      if (!spec) throw new Error("no gateway in the stack definition");
-      const extra = startProcessGroup([{ ...spec, name: "gateway-2" }], {
-        cwd: repoRoot,
-        onLine: (name, line) => logs.push(`[${name}] ${line}`),
-      });
-      const url = `http://127.0.0.1:${port}`;
-      await eventually(
-        () =>
-          fetch(`${url}/readyz`).then(
-            (r) => (r.ok ? true : undefined),
-            () => undefined,
-          ),
-        "the second gateway to be ready",
-      );
-      return { url, stop: () => extra.stop() };
+      const extra = await startExtra("gateway", "gatewayPort", env);
+      const ready = () =>
+        fetch(`${extra.url}/readyz`).then(
+          (r) => (r.ok ? true : undefined),
+          () => undefined,
+        );
+      await eventually(ready, "the second gateway to be ready");
+      return extra;
     },
     /** `eventually`, with the processes' recent logs attached when it times out. */
     waitFor: <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000) =>
