@@ -17,7 +17,6 @@ export interface Caller {
   role: "customer" | "admin";
 }
 
-
 /**
  * Signs EdDSA access tokens with the newest key. Keys are re-read once a
  * minute, so a rotation (by any instance, or the CLI) reaches every instance
