@@ -72,47 +72,54 @@ export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListe
 
 /**
  * Authentication, then the rate limit of the request's class (its headers
- * are added to `headers`). Answers the request itself (401, 429, 503) and
- * resolves false when it must not go on.
+ * are added to `headers`), then the verdict on the token. A refused token is
+ * limited too (by address), so spraying forged tokens costs quota like any
+ * other request. Answers the request itself (401, 429, 503) and resolves
+ * false when it must not go on.
  */
 async function admit(req: IncomingMessage, res: ServerResponse, path: string, headers: string[], deps: EdgeDeps): Promise<boolean> {
-  if (!(await authenticate(req, res, headers, deps))) return false;
+  const refusal = await authenticate(req, deps);
   const limitClass = limitClassOf(req.method ?? "GET", path);
   const policy = deps.limits[limitClass];
-  if (!policy) return true;
-  const outcome = await takeLimit(deps.limiter, policy, subjectOf(req, callerOfRequest(req), limitClass));
-  headers.push(...outcome.headers);
-  if (outcome.allowed) return true;
-  rateLimited.inc({ class: limitClass });
+  if (policy) {
+    const outcome = await takeLimit(deps.limiter, policy, subjectOf(req, callerOfRequest(req), limitClass));
+    headers.push(...outcome.headers);
+    if (!outcome.allowed) {
+      rateLimited.inc({ class: limitClass });
+      setHeaders(res, headers);
+      sendTooManyRequests(res, outcome.retryAfterMs, req.url ?? "/");
+      return false;
+    }
+  }
+  if (!refusal) return true;
   setHeaders(res, headers);
-  sendTooManyRequests(res, outcome.retryAfterMs, req.url ?? "/");
+  if (refusal === "invalid") res.setHeader("WWW-Authenticate", 'Bearer error="invalid_token"');
+  sendProblem(res, refusal === "invalid" ? INVALID_TOKEN(req.url ?? "/") : KEYS_UNAVAILABLE(req.url ?? "/"));
   return false;
 }
 
+const INVALID_TOKEN = (instance: string) =>
+  httpProblem(401, "unauthenticated", "Authentication required", "The access token is not valid.", { instance });
+const KEYS_UNAVAILABLE = (instance: string) =>
+  httpProblem(503, "unavailable", "Service unavailable", "Sign-in cannot be checked right now.", { instance });
+
 /**
  * Verifies a bearer token when one is sent and notes the caller on the
- * request; answers 401 (or 503 while no keys can be had) and returns false
- * when it cannot. Requests without a token go on as anonymous: the routes
- * that need a caller say so (rest-router.ts).
+ * request. Resolves why it was refused ("invalid", or "unavailable" while no
+ * keys can be had), or undefined: requests without a token go on as
+ * anonymous, and the routes that need a caller say so (rest-router.ts).
  */
-async function authenticate(req: IncomingMessage, res: ServerResponse, headers: string[], deps: EdgeDeps): Promise<boolean> {
+async function authenticate(req: IncomingMessage, deps: EdgeDeps): Promise<"invalid" | "unavailable" | undefined> {
   const token = bearerToken(req);
-  if (token === undefined) return true;
+  if (token === undefined) return undefined;
   try {
     if (token === "") throw new InvalidTokenError("not a bearer token");
     setCaller(req, await deps.tokens.verify(token));
-    return true;
+    return undefined;
   } catch (error) {
-    const instance = req.url ?? "/";
-    setHeaders(res, headers);
-    if (error instanceof KeysUnavailableError) {
-      sendProblem(res, httpProblem(503, "unavailable", "Service unavailable", "Sign-in cannot be checked right now.", { instance }));
-      return false;
-    }
+    if (error instanceof KeysUnavailableError) return "unavailable";
     deps.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, "access token refused");
-    res.setHeader("WWW-Authenticate", 'Bearer error="invalid_token"');
-    sendProblem(res, httpProblem(401, "unauthenticated", "Authentication required", "The access token is not valid.", { instance }));
-    return false;
+    return "invalid";
   }
 }
 

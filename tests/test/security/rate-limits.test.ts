@@ -67,6 +67,20 @@ describe("rate limits", () => {
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
   });
 
+  test("requests with forged tokens use up the address's quota like any other", async () => {
+    const statuses: number[] = [];
+    let first: Awaited<ReturnType<typeof requestFrom>> | undefined;
+    for (let i = 0; i < 12; i++) {
+      const response = await requestFrom("127.0.0.80", `${stack.gatewayUrl}/v1/orders`, {
+        headers: { Authorization: "Bearer forged.token.value" },
+      });
+      first ??= response;
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+    assert.match(String(first?.headers.ratelimit), /^"read";r=9;t=\d+$/, "a 401 carries the RateLimit headers too");
+  });
+
   test("two gateway instances share one limit exactly", async () => {
     const from = "127.0.0.50";
     const urls = [stack.gatewayUrl, second.url];
