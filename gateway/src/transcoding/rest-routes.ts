@@ -1,5 +1,5 @@
 import { type DescMethod, type DescService, getOption, hasOption } from "@bufbuild/protobuf";
-import { Access, access, http_response } from "@emporium/gen/emporium/api/v1/http_response_pb";
+import { Access, access, http_response, idempotency_key_required } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { http } from "@emporium/gen/google/api/annotations_pb";
 import { compilePathTemplate, type PathTemplate } from "./path-template.js";
 
@@ -20,6 +20,8 @@ export interface RestRoute {
   locationTemplate: string;
   /** Who may call it (emporium.api.v1.access): anyone, any signed-in caller, or administrators. */
   access: Access;
+  /** The client must send an Idempotency-Key (passed on to the service). */
+  idempotencyKeyRequired: boolean;
   /** HTTP caching of the response, when the method allows it. */
   cache?: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number } | undefined;
 }
@@ -57,6 +59,7 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
     successStatus: response?.status || 200,
     locationTemplate: response?.location ?? "",
     access: hasOption(method, access) ? getOption(method, access) : Access.UNSPECIFIED,
+    idempotencyKeyRequired: hasOption(method, idempotency_key_required) && getOption(method, idempotency_key_required),
     cache:
       response && response.cacheMaxAgeSeconds > 0
         ? { maxAgeSeconds: response.cacheMaxAgeSeconds, staleWhileRevalidateSeconds: response.staleWhileRevalidateSeconds }

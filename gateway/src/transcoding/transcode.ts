@@ -11,7 +11,13 @@ import { etagOf, type ResponseCache, versionFromEtag, writeCachedResponse } from
 import { fillLocation, requestedFields, sparse, valueAt } from "./response-shaping.js";
 import type { RestRoute } from "./rest-routes.js";
 
-type UnaryCall = (input: unknown, options: { timeoutMs: number; signal: AbortSignal; headers: Headers }) => Promise<unknown>;
+type UnaryCall = (
+  input: unknown,
+  options: { timeoutMs: number; signal: AbortSignal; headers: Headers; onHeader?: (headers: Headers) => void },
+) => Promise<unknown>;
+
+// Printable ASCII without spaces, as the IETF Idempotency-Key draft's keys (UUIDs and the like).
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface TranscodeOptions {
   deadlineMs: number;
@@ -67,10 +73,15 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       const fields = requestedFields(input);
       // The ETag needs the version even when the client did not ask for it.
       if (route.cache && input.fields && fields.length > 0 && !fields.includes("version")) input.fields.paths = [...fields, "version"];
+      const headers = options.forwardHeaders(req);
+      if (route.idempotencyKeyRequired) headers.set("idempotency-key", idempotencyKeyOf(req));
       const output = await call.call(client, input, {
         timeoutMs: options.deadlineMs,
         signal: hangUp.signal,
-        headers: options.forwardHeaders(req),
+        headers,
+        onHeader: (answer) => {
+          if (answer.get("idempotent-replayed") === "true") res.setHeader("Idempotent-Replayed", "true");
+        },
       });
       const body = toJson(route.method.output, output as never, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
       const whole = route.responseBody === "" ? body : (body[route.responseBody] ?? {});
@@ -98,4 +109,18 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       if (!res.headersSent && !hangUp.signal.aborted) sendError(res, error, req.originalUrl);
     }
   };
+}
+
+/** The request's Idempotency-Key header, or a 400 naming it. */
+function idempotencyKeyOf(req: Request): string {
+  const key = req.get("idempotency-key");
+  if (key === undefined || key === "") {
+    throw new ValidationError([
+      { field: "Idempotency-Key", description: "header is required for this operation (a unique key per operation, e.g. a UUID)" },
+    ]);
+  }
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ValidationError([{ field: "Idempotency-Key", description: "must be 1 to 255 printable ASCII characters without spaces" }]);
+  }
+  return key;
 }

@@ -47,3 +47,13 @@ export class PermissionDeniedError extends DomainError {
 export class AlreadyExistsError extends DomainError {
   override name = "AlreadyExistsError";
 }
+
+/** An Idempotency-Key used again with a different request (HTTP 422). */
+export class IdempotencyKeyReusedError extends DomainError {
+  override name = "IdempotencyKeyReusedError";
+}
+
+/** A request with this Idempotency-Key is still being processed (HTTP 409). */
+export class IdempotencyKeyInFlightError extends DomainError {
+  override name = "IdempotencyKeyInFlightError";
+}

@@ -1,10 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequest_FieldViolationSchema, BadRequestSchema } from "@emporium/gen/google/rpc/error_details_pb";
+import { BadRequest_FieldViolationSchema, BadRequestSchema, ErrorInfoSchema } from "@emporium/gen/google/rpc/error_details_pb";
 import {
   AlreadyExistsError,
   ConflictError,
   type FieldViolation,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
   NotFoundError,
   PermissionDeniedError,
   UnauthenticatedError,
@@ -32,7 +34,21 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof UnauthenticatedError) return new ConnectError(error.message, Code.Unauthenticated);
   if (error instanceof PermissionDeniedError) return new ConnectError(error.message, Code.PermissionDenied);
   if (error instanceof AlreadyExistsError) return new ConnectError(error.message, Code.AlreadyExists);
+  if (error instanceof IdempotencyKeyInFlightError) return new ConnectError(error.message, Code.Aborted);
+  if (error instanceof IdempotencyKeyReusedError) {
+    const info = create(ErrorInfoSchema, { reason: IDEMPOTENCY_KEY_REUSED, domain: ERROR_DOMAIN });
+    return new ConnectError(error.message, Code.FailedPrecondition, undefined, [{ desc: ErrorInfoSchema, value: info }]);
+  }
   return new ConnectError("internal error", Code.Internal);
+}
+
+/** `google.rpc.ErrorInfo` domain and reasons of errors that need a more precise HTTP status than their code. */
+export const ERROR_DOMAIN = "emporium.dev";
+export const IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
+
+/** The ErrorInfo reason of a Connect error from our domain, if any. */
+export function errorReasonOf(error: ConnectError): string | undefined {
+  return error.findDetails(ErrorInfoSchema).find((info) => info.domain === ERROR_DOMAIN)?.reason;
 }
 
 /** The field violations carried by a Connect error, if any. */

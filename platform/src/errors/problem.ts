@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { FieldViolation } from "./domain-errors.js";
-import { fieldViolationsOf } from "./error-mapping.js";
+import { errorReasonOf, fieldViolationsOf, IDEMPOTENCY_KEY_REUSED } from "./error-mapping.js";
 
 /** An RFC 9457 problem details document. */
 export interface Problem {
@@ -34,6 +34,11 @@ const kinds = new Map<Code, ProblemKind>([
   [Code.DeadlineExceeded, { status: 504, slug: "deadline-exceeded", title: "Deadline exceeded" }],
 ]);
 
+/** Errors whose ErrorInfo reason says more than their code (Connect has no 422). */
+const reasonKinds = new Map<string, ProblemKind>([
+  [IDEMPOTENCY_KEY_REUSED, { status: 422, slug: "idempotency-key-reused", title: "Idempotency key reused" }],
+]);
+
 const internal: ProblemKind = { status: 500, slug: "internal", title: "Internal error" };
 
 /** The stable `type` URI of a problem, e.g. `https://emporium.dev/problems/not-found`. */
@@ -57,7 +62,7 @@ const serverSideDetails: Record<number, string> = {
  * (addresses, causes) reaches a client.
  */
 export function problemFromConnectError(error: ConnectError, instance?: string): Problem {
-  const kind = kinds.get(error.code) ?? internal;
+  const kind = reasonKinds.get(errorReasonOf(error) ?? "") ?? kinds.get(error.code) ?? internal;
   const problem: Problem = {
     type: problemType(kind.slug),
     title: kind.title,

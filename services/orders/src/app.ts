@@ -9,7 +9,9 @@ import { z } from "zod";
 import { orderEventHandlers } from "./events/consume.js";
 import { orderTopics } from "./events/topics.js";
 import { createOrderHandlers, type ProductDirectory } from "./handlers.js";
+import { createIdempotency } from "./idempotency.js";
 import { productNameLoaders } from "./product-names.js";
+import { idempotencyStore } from "./store/idempotency-store.js";
 import { orderStore } from "./store/order-store.js";
 
 const config = () =>
@@ -18,6 +20,8 @@ const config = () =>
     CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
     /** Signs ListOrders page tokens; the same on every orders instance. */
     ORDERS_PAGE_TOKEN_SECRET: z.string().min(16).default("emporium-dev-orders-page-token-secret"),
+    /** Idempotency keys are kept at least this long (the IETF draft and Stripe: 24 hours). */
+    ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48),
   });
 
 /** Until the catalog exists, the products orders may contain are those inventory stocks. */
@@ -43,6 +47,10 @@ export const ordersService: ServiceDefinition = {
       OrderService,
       createOrderHandlers({
         pool: ctx.pool,
+        idempotency: createIdempotency(idempotencyStore, {
+          retentionHours: config().ORDERS_IDEMPOTENCY_RETENTION_HOURS,
+          logger: ctx.logger,
+        }),
         store: orderStore,
         products: inventoryProductDirectory(ctx),
         topics: orderTopics(ctx.topicPrefix),

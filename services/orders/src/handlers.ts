@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
+import { CreateOrderRequestSchema, CreateOrderResponseSchema, type OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
 import { NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
@@ -9,6 +10,7 @@ import { trace } from "@opentelemetry/api";
 import { newOrder, type Order, rejectUnknownProducts, validateLines } from "./domain/order.js";
 import { publishOrderPlaced } from "./events/publish.js";
 import type { OrderTopics } from "./events/topics.js";
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type Idempotency } from "./idempotency.js";
 import type { ProductNameLoader } from "./product-names.js";
 import { fromProtoStatus, toProtoOrder } from "./proto-mapping.js";
 import type { OrderStore } from "./store/order-store.js";
@@ -20,6 +22,7 @@ export interface ProductDirectory {
 
 interface Deps {
   pool: Pool;
+  idempotency: Idempotency;
   store: OrderStore;
   products: ProductDirectory;
   topics: OrderTopics;
@@ -41,20 +44,36 @@ async function namesFor(orders: Order[], loader: ProductNameLoader): Promise<Map
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** RPC handlers: proto in, domain call, proto out. */
-export function createOrderHandlers({ pool, store, products, topics, productNames, pageTokens }: Deps): ServiceImpl<typeof OrderService> {
+export function createOrderHandlers({
+  pool,
+  idempotency,
+  store,
+  products,
+  topics,
+  productNames,
+  pageTokens,
+}: Deps): ServiceImpl<typeof OrderService> {
   return {
     async createOrder(request, ctx) {
       const lines = request.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
       validateLines(lines);
-      rejectUnknownProducts(lines, await products.findMissing(lines.map((line) => line.productId)));
       const customerId = requireCaller(ctx.requestHeader).userId;
-      const order = newOrder(randomUUID(), customerId, lines, new Date());
-      trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
-      await withTransaction(pool, async (tx) => {
+      const key = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
+      return withTransaction(pool, async (tx) => {
+        const once = key ? await idempotency.begin(tx, customerId, key, toBinary(CreateOrderRequestSchema, request)) : undefined;
+        if (once?.replay) {
+          ctx.responseHeader.set(IDEMPOTENT_REPLAYED_HEADER, "true");
+          return fromBinary(CreateOrderResponseSchema, once.replay);
+        }
+        rejectUnknownProducts(lines, await products.findMissing(lines.map((line) => line.productId)));
+        const order = newOrder(randomUUID(), customerId, lines, new Date());
+        trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
         await store.insert(tx, order);
         await publishOrderPlaced(tx, topics.orders, order);
+        const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order) });
+        await once?.complete(toBinary(CreateOrderResponseSchema, response));
+        return response;
       });
-      return { order: toProtoOrder(order) };
     },
 
     async getOrder({ orderId }, ctx) {

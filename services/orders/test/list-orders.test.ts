@@ -14,7 +14,9 @@ import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
 import { newOrder } from "../src/domain/order.js";
 import { orderTopics } from "../src/events/topics.js";
 import { createOrderHandlers } from "../src/handlers.js";
+import { createIdempotency } from "../src/idempotency.js";
 import { productNameLoaders } from "../src/product-names.js";
+import { idempotencyStore } from "../src/store/idempotency-store.js";
 import { orderStore } from "../src/store/order-store.js";
 
 // A component test: the real orders handlers and Postgres, a fake catalog
@@ -41,6 +43,7 @@ const catalog = createClient(
 const handlers = () =>
   createOrderHandlers({
     pool,
+    idempotency: createIdempotency(idempotencyStore, { retentionHours: 48, logger: createLogger("test", "silent") }),
     store: orderStore,
     products: { findMissing: async () => new Set() },
     topics: orderTopics("unused."),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -21,7 +22,10 @@ after(async () => {
 
 // Bounds each request so a hang fails the test instead of stalling it.
 // Signed in as a customer.
-const bounded = () => ({ signal: AbortSignal.timeout(DEADLINE_MS * 4), headers: customer.auth });
+const bounded = () => ({
+  signal: AbortSignal.timeout(DEADLINE_MS * 4),
+  headers: { ...customer.auth, "Idempotency-Key": randomUUID() },
+});
 const order = { items: [{ product_id: "p-000005", quantity: 1 }] };
 
 test("a hung inventory makes order creation a 504 problem at the deadline, not a hang", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Caller, callerHeaders } from "@emporium/platform/rpc/caller";
@@ -47,7 +48,7 @@ after(async () => {
 test("grpc-js reads an order through orders.GetOrder on the internal port", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
-    headers: customer.auth,
+    headers: { ...customer.auth, "Idempotency-Key": randomUUID() },
     json: { items: [{ product_id: "p-000004", quantity: 2 }] },
   });
   const client = loadClient("emporium/orders/v1/orders_service.proto", "emporium.orders.v1.OrderService", `127.0.0.1:${stack.ordersPort}`);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { eventually } from "../../src/harness/eventually.js";
@@ -30,7 +31,7 @@ const has = (spans: ReceivedSpan[], service: string, kind: number, name: RegExp)
 test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inventory", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
-    headers: customer.auth,
+    headers: { ...customer.auth, "Idempotency-Key": randomUUID() },
     json: { items: [{ product_id: "p-000003", quantity: 1 }] },
   });
   const orderId = String(body.id);

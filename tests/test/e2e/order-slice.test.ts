@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
@@ -13,7 +14,8 @@ before(async () => {
 /** The request options of the signed-in customer. */
 const asCustomer = (init: RequestInit & { json?: unknown } = {}) => ({
   ...init,
-  headers: { ...customer.auth, ...(init.headers as Record<string, string> | undefined) },
+  // A fresh Idempotency-Key per request (required on POST /v1/orders; ignored elsewhere).
+  headers: { ...customer.auth, "Idempotency-Key": randomUUID(), ...(init.headers as Record<string, string> | undefined) },
 });
 after(async () => {
   await stack?.stop();

@@ -2,6 +2,7 @@
 // applies to Emporium, named after it. docs/security.md maps each threat to
 // the tests here and in token-attacks.test.ts and rate-limits.test.ts.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -26,7 +27,8 @@ after(async () => {
 });
 
 const url = (path: string) => `${stack.gatewayUrl}${path}`;
-const placeOrder = (who: SignedIn, body: unknown) => request(url("/v1/orders"), { method: "POST", json: body, headers: who.auth });
+const placeOrder = (who: SignedIn, body: unknown) =>
+  request(url("/v1/orders"), { method: "POST", json: body, headers: { ...who.auth, "Idempotency-Key": randomUUID() } });
 
 test("API1:2023 Broken Object Level Authorization — someone else's order is a 404, and lists hold only your own", async () => {
   const placed = await placeOrder(alice, { items: [{ product_id: "p-000001", quantity: 1 }] });

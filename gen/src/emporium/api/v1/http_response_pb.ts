@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/api/v1/http_response.proto.
  */
 export const file_emporium_api_v1_http_response: GenFile = /*@__PURE__*/
-  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIncKDEh0dHBSZXNwb25zZRIOCgZzdGF0dXMYASABKAUSEAoIbG9jYXRpb24YAiABKAkSHQoVY2FjaGVfbWF4X2FnZV9zZWNvbmRzGAMgASgFEiYKHnN0YWxlX3doaWxlX3JldmFsaWRhdGVfc2Vjb25kcxgEIAEoBSpICgZBY2Nlc3MSFgoSQUNDRVNTX1VOU1BFQ0lGSUVEEAASEAoMQUNDRVNTX0FETUlOEAESFAoQQUNDRVNTX1NJR05FRF9JThACOmQKDWh0dHBfcmVzcG9uc2USHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjRhgMgASgLMh0uZW1wb3JpdW0uYXBpLnYxLkh0dHBSZXNwb25zZVIMaHR0cFJlc3BvbnNlOlEKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNKGAyABKA4yFy5lbXBvcml1bS5hcGkudjEuQWNjZXNzUgZhY2Nlc3NiBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIncKDEh0dHBSZXNwb25zZRIOCgZzdGF0dXMYASABKAUSEAoIbG9jYXRpb24YAiABKAkSHQoVY2FjaGVfbWF4X2FnZV9zZWNvbmRzGAMgASgFEiYKHnN0YWxlX3doaWxlX3JldmFsaWRhdGVfc2Vjb25kcxgEIAEoBSpICgZBY2Nlc3MSFgoSQUNDRVNTX1VOU1BFQ0lGSUVEEAASEAoMQUNDRVNTX0FETUlOEAESFAoQQUNDRVNTX1NJR05FRF9JThACOmQKDWh0dHBfcmVzcG9uc2USHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjRhgMgASgLMh0uZW1wb3JpdW0uYXBpLnYxLkh0dHBSZXNwb25zZVIMaHR0cFJlc3BvbnNlOlEKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNKGAyABKA4yFy5lbXBvcml1bS5hcGkudjEuQWNjZXNzUgZhY2Nlc3M6WgoYaWRlbXBvdGVuY3lfa2V5X3JlcXVpcmVkEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY04YDIAEoCFIWaWRlbXBvdGVuY3lLZXlSZXF1aXJlZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * HttpResponse tells the public gateway how to answer a successful REST call
@@ -113,4 +113,14 @@ export const http_response: GenExtension<MethodOptions, HttpResponse> = /*@__PUR
  */
 export const access: GenExtension<MethodOptions, Access> = /*@__PURE__*/
   extDesc(file_emporium_api_v1_http_response, 1);
+
+/**
+ * The gateway requires an `Idempotency-Key` header (400 without) and passes
+ * it on as `idempotency-key` metadata; the service replays the first
+ * response for a repeated key and says so in `idempotent-replayed`.
+ *
+ * @generated from extension: bool idempotency_key_required = 50003;
+ */
+export const idempotency_key_required: GenExtension<MethodOptions, boolean> = /*@__PURE__*/
+  extDesc(file_emporium_api_v1_http_response, 2);
 
