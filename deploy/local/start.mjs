@@ -63,7 +63,7 @@ if (await waitForGateway()) {
       `  catalog    h2c://127.0.0.1:${port("CATALOG_PORT", 50053)}  (GET /v1/products on the gateway)`,
       `  identity   h2c://127.0.0.1:${port("IDENTITY_PORT", 50054)}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
       `  try: curl -s -X POST localhost:${gatewayPort}/v1/auth/signup -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a-long-passphrase-1"}'`,
-      `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
+      `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
       "  Ctrl-C stops everything.",
     ].join("\n"),
   );
