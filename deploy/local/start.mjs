@@ -14,6 +14,8 @@ const specs = emporiumProcesses({
   inventoryPort: port("INVENTORY_PORT", 50052),
   catalogPort: port("CATALOG_PORT", 50053),
   identityPort: port("IDENTITY_PORT", 50054),
+  paymentsPort: port("PAYMENTS_PORT", 50055),
+  paymentProviderPort: port("PAYMENT_PROVIDER_PORT", 50060),
   catalogSeedProducts: port("CATALOG_SEED_PRODUCTS", 1000),
   seedDemoStock: true,
 });
@@ -61,6 +63,8 @@ if (await waitForGateway()) {
       `  orders     h2c://127.0.0.1:${port("ORDERS_PORT", 50051)}  (gRPC, Connect, gRPC-Web)`,
       `  inventory  h2c://127.0.0.1:${port("INVENTORY_PORT", 50052)}`,
       `  catalog    h2c://127.0.0.1:${port("CATALOG_PORT", 50053)}  (GET /v1/products on the gateway)`,
+      `  payments   h2c://127.0.0.1:${port("PAYMENTS_PORT", 50055)}  (internal; charges through the provider simulator)`,
+      `  provider   http://127.0.0.1:${port("PAYMENT_PROVIDER_PORT", 50060)}  (payment-provider simulator; knobs: PUT /control)`,
       `  identity   h2c://127.0.0.1:${port("IDENTITY_PORT", 50054)}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
       `  try: curl -s -X POST localhost:${gatewayPort}/v1/auth/signup -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a-long-passphrase-1"}'`,
       `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,

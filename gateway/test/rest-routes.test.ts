@@ -13,6 +13,7 @@ test("the REST routes come from the google.api.http annotations", () => {
     [
       ["POST", "/v1/orders", "CreateOrder", "*", "order", 202, "/v1/orders/{order.id}"],
       ["GET", "/v1/orders", "ListOrders", "", "", 200, ""],
+      ["POST", "/v1/orders/{order_id}:cancel", "CancelOrder", "*", "order", 200, ""],
       ["GET", "/v1/orders/{order_id}", "GetOrder", "", "order", 200, ""],
     ],
   );

@@ -7,6 +7,8 @@ export interface StackOptions {
   inventoryPort: number;
   catalogPort: number;
   identityPort: number;
+  paymentsPort: number;
+  paymentProviderPort: number;
   /** Demo products the catalog seeds when empty. */
   catalogSeedProducts?: number;
   /** Appended to every database name (`emporium_orders<suffix>`); tests use a unique one. */
@@ -52,6 +54,24 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         DATABASE_NAME: `emporium_orders${suffix}`,
         INVENTORY_URL: `http://127.0.0.1:${options.inventoryPort}`,
         CATALOG_URL: `http://127.0.0.1:${options.catalogPort}`,
+        PAYMENTS_URL: `http://127.0.0.1:${options.paymentsPort}`,
+      },
+    },
+    {
+      // The external payment provider's stand-in (knobs: PUT /control).
+      name: "provider",
+      args: ["--enable-source-maps", "services/payment-provider-sim/dist/src/main.js"],
+      env: { ...shared, PAYMENT_PROVIDER_PORT: String(options.paymentProviderPort) },
+    },
+    {
+      name: "payments",
+      args: nodeArgs("services/payments/dist/src/main.js"),
+      env: {
+        ...shared,
+        OTEL_SERVICE_NAME: "payments",
+        RPC_PORT: String(options.paymentsPort),
+        DATABASE_NAME: `emporium_payments${suffix}`,
+        PAYMENT_PROVIDER_URL: `http://127.0.0.1:${options.paymentProviderPort}`,
       },
     },
     {

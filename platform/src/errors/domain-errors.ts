@@ -57,3 +57,8 @@ export class IdempotencyKeyReusedError extends DomainError {
 export class IdempotencyKeyInFlightError extends DomainError {
   override name = "IdempotencyKeyInFlightError";
 }
+
+/** The resource is not in a state that allows this (HTTP 409), e.g. cancelling a paid order. */
+export class InvalidStateError extends DomainError {
+  override name = "InvalidStateError";
+}

@@ -7,6 +7,7 @@ import {
   type FieldViolation,
   IdempotencyKeyInFlightError,
   IdempotencyKeyReusedError,
+  InvalidStateError,
   NotFoundError,
   PermissionDeniedError,
   UnauthenticatedError,
@@ -34,7 +35,8 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof UnauthenticatedError) return new ConnectError(error.message, Code.Unauthenticated);
   if (error instanceof PermissionDeniedError) return new ConnectError(error.message, Code.PermissionDenied);
   if (error instanceof AlreadyExistsError) return new ConnectError(error.message, Code.AlreadyExists);
-  if (error instanceof IdempotencyKeyInFlightError) return new ConnectError(error.message, Code.Aborted);
+  if (error instanceof IdempotencyKeyInFlightError || error instanceof InvalidStateError)
+    return new ConnectError(error.message, Code.Aborted);
   if (error instanceof IdempotencyKeyReusedError) {
     const info = create(ErrorInfoSchema, { reason: IDEMPOTENCY_KEY_REUSED, domain: ERROR_DOMAIN });
     return new ConnectError(error.message, Code.FailedPrecondition, undefined, [{ desc: ErrorInfoSchema, value: info }]);

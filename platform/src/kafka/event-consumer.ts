@@ -1,12 +1,14 @@
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
 import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
 import { isTransient } from "../errors/transient.js";
 import type { Logger } from "../log/logger.js";
 import { extractTraceContext } from "../telemetry/propagation.js";
+import { backoffDelay, sleep } from "./backoff.js";
 import { deadLetterTopic } from "./client.js";
 import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
+import { deadLetterHeaders } from "./dead-letter.js";
 
 const tracer = trace.getTracer("@emporium/platform/kafka");
 
@@ -38,7 +40,10 @@ export interface EventConsumerOptions {
   handlers: HandlerEntry[];
   /** Attempts before a message is parked on the dead-letter topic. */
   maxAttempts?: number;
+  /** The first retry's wait; each next one doubles, with jitter. */
   baseBackoffMs?: number;
+  /** No retry waits longer than this (10 s). */
+  maxBackoffMs?: number;
 }
 
 /** A message we can never handle, whatever the retries (unknown type, bad payload). */
@@ -58,9 +63,11 @@ class PoisonMessageError extends Error {
 export function createEventConsumer(options: EventConsumerOptions) {
   const { pool, logger, groupId } = options;
   const maxAttempts = options.maxAttempts ?? 5;
-  const baseBackoffMs = options.baseBackoffMs ?? 100;
+  const backoff = { baseMs: options.baseBackoffMs ?? 100, maxMs: options.maxBackoffMs ?? 10_000 };
   const handlers = new Map(options.handlers.map((entry) => [entry.schema.typeName, entry]));
   let stopping = false;
+  // Cuts a retry's backoff short on stop, so shutdown never waits it out.
+  const stopSignal = new AbortController();
   const consumer: Consumer = options.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10 } });
 
   async function apply(meta: CloudEventAttributes, value: Buffer | null): Promise<"applied" | "duplicate" | "ignored"> {
@@ -91,16 +98,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
         {
           key: message.key,
           value: message.value,
-          headers: {
-            ...message.headers,
-            "x-dlq-error": error.message.slice(0, 1_000),
-            "x-dlq-error-type": error.name,
-            "x-dlq-attempts": String(attempts),
-            "x-dlq-original-topic": topic,
-            "x-dlq-original-partition": String(partition),
-            "x-dlq-original-offset": message.offset,
-            "x-dlq-consumer-group": groupId,
-          },
+          headers: { ...message.headers, ...deadLetterHeaders({ error, attempts, topic, partition, offset: message.offset, groupId }) },
         },
       ],
     });
@@ -127,33 +125,40 @@ export function createEventConsumer(options: EventConsumerOptions) {
       },
       extractTraceContext(carrier),
     );
-    await context.with(trace.setSpan(context.active(), span), async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          if (!meta) throw new PoisonMessageError("missing CloudEvents headers (ce_id, ce_type, ce_source, ce_time)");
-          const outcome = await apply(meta, message.value);
-          span.setAttribute("emporium.event.outcome", outcome);
+    try {
+      await context.with(trace.setSpan(context.active(), span), () => retryUntilSettled(payload, meta, span));
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Applies the message, retrying with backoff, until it is applied, ignored or parked. */
+  async function retryUntilSettled(payload: EachMessagePayload, meta: CloudEventAttributes | undefined, span: Span): Promise<void> {
+    const { topic, message } = payload;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!meta) throw new PoisonMessageError("missing CloudEvents headers (ce_id, ce_type, ce_source, ce_time)");
+        const outcome = await apply(meta, message.value);
+        span.setAttribute("emporium.event.outcome", outcome);
+        break;
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        span.recordException(failure);
+        // A database or service that is down delays the event; it never parks it.
+        const transient = isTransient(failure);
+        if (failure instanceof PoisonMessageError || (!transient && attempt >= maxAttempts)) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+          await park(payload, failure, attempt);
           break;
-        } catch (error) {
-          const failure = error instanceof Error ? error : new Error(String(error));
-          span.recordException(failure);
-          // A database or service that is down delays the event; it never parks it.
-          const transient = isTransient(failure);
-          if (failure instanceof PoisonMessageError || (!transient && attempt >= maxAttempts)) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-            await park(payload, failure, attempt);
-            break;
-          }
-          // Stopping: leave the message uncommitted; the next owner of the partition retries it.
-          if (stopping) throw failure;
-          const delay = Math.min(baseBackoffMs * 2 ** (attempt - 1), 10_000) * (0.5 + Math.random());
-          logger.warn({ err: failure, topic, attempt, transient, retryInMs: Math.round(delay) }, "event handler failed; retrying");
-          await new Promise((resolve) => setTimeout(resolve, delay));
-          await payload.heartbeat();
         }
+        // Stopping: leave the message uncommitted; the next owner of the partition retries it.
+        if (stopping) throw failure;
+        const delay = backoffDelay(attempt, backoff);
+        logger.warn({ err: failure, topic, attempt, transient, retryInMs: Math.round(delay) }, "event handler failed; retrying");
+        await sleep(delay, stopSignal.signal);
+        await payload.heartbeat();
       }
-    });
-    span.end();
+    }
   }
 
   return {
@@ -165,6 +170,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
     /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
     async stop(): Promise<void> {
       stopping = true;
+      stopSignal.abort();
       await consumer.disconnect();
     },
   };

@@ -11,6 +11,7 @@ import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
+import type { Worker } from "./periodic-worker.js";
 
 /** Settings every service process reads; a service adds its own on top. */
 export const serviceConfig = {
@@ -47,6 +48,8 @@ export interface ServiceDefinition {
   broadcast?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => BroadcastHandler[] };
   /** Whether the service caches in Redis. */
   usesRedis?: boolean;
+  /** Background loops (sweepers, the payment worker), started after the consumer and stopped before it. */
+  workers?: (ctx: ServiceContext) => Worker[];
   /** Runs after migrations, before serving (e.g. demo data). */
   afterMigrate?: (ctx: ServiceContext) => Promise<void>;
 }
@@ -110,6 +113,9 @@ export async function startService(definition: ServiceDefinition, env = process.
     await consumer.start();
   }
 
+  const workers = definition.workers?.(ctx) ?? [];
+  for (const worker of workers) worker.start();
+
   const broadcast = definition.broadcast
     ? createBroadcastListener({
         kafka,
@@ -136,6 +142,7 @@ export async function startService(definition: ServiceDefinition, env = process.
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async stop() {
       await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2);
+      await Promise.all(workers.map((worker) => worker.stop()));
       await consumer?.stop();
       await broadcast?.stop();
       await relay.stop();

@@ -1,13 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { CreateOrderRequestSchema, CreateOrderResponseSchema, type OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
+import {
+  CancelOrderRequestSchema,
+  CancelOrderResponseSchema,
+  CreateOrderRequestSchema,
+  CreateOrderResponseSchema,
+  type OrderService,
+} from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
-import { NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
+import { InvalidStateError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { requireCaller } from "@emporium/platform/rpc/caller";
 import { trace } from "@opentelemetry/api";
-import { newOrder, type Order, rejectUnknownProducts, validateLines } from "./domain/order.js";
+import { newOrder, type Order, type Price, priceLines, validateLines } from "./domain/order.js";
+import { nextStatus } from "./domain/order-status.js";
+import { advanceOrder } from "./events/advance.js";
 import { publishOrderPlaced } from "./events/publish.js";
 import type { OrderTopics } from "./events/topics.js";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type Idempotency } from "./idempotency.js";
@@ -15,16 +23,22 @@ import type { ProductNameLoader } from "./product-names.js";
 import { fromProtoStatus, toProtoOrder } from "./proto-mapping.js";
 import type { OrderStore } from "./store/order-store.js";
 
-/** Finds which of the given product ids do not exist. */
-export interface ProductDirectory {
-  findMissing(productIds: string[]): Promise<Set<string>>;
+/** Current catalog prices of the given products; unknown ids are absent from the map. */
+export interface ProductPrices {
+  pricesOf(productIds: string[]): Promise<Map<string, Price>>;
+}
+
+/** The payments service's say on cancelling: throws InvalidStateError when a charge is under way or done. */
+export interface PaymentGate {
+  cancel(orderId: string, reason: string): Promise<void>;
 }
 
 interface Deps {
   pool: Pool;
   idempotency: Idempotency;
   store: OrderStore;
-  products: ProductDirectory;
+  products: ProductPrices;
+  payments: PaymentGate;
   topics: OrderTopics;
   /** A fresh product-name batcher per request. */
   productNames: () => ProductNameLoader;
@@ -41,6 +55,8 @@ async function namesFor(orders: Order[], loader: ProductNameLoader): Promise<Map
   return new Map(ids.map((id, index) => [id, typeof names[index] === "string" ? names[index] : ""]));
 }
 
+const CANCELLED_BY_CUSTOMER = "cancelled by the customer";
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** RPC handlers: proto in, domain call, proto out. */
@@ -49,6 +65,7 @@ export function createOrderHandlers({
   idempotency,
   store,
   products,
+  payments,
   topics,
   productNames,
   pageTokens,
@@ -60,18 +77,48 @@ export function createOrderHandlers({
       const customerId = requireCaller(ctx.requestHeader).userId;
       const key = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
       return withTransaction(pool, async (tx) => {
-        const once = key ? await idempotency.begin(tx, customerId, key, toBinary(CreateOrderRequestSchema, request)) : undefined;
+        const once = key
+          ? await idempotency.begin(tx, customerId, key, "CreateOrder", toBinary(CreateOrderRequestSchema, request))
+          : undefined;
         if (once?.replay) {
           ctx.responseHeader.set(IDEMPOTENT_REPLAYED_HEADER, "true");
           return fromBinary(CreateOrderResponseSchema, once.replay);
         }
-        rejectUnknownProducts(lines, await products.findMissing(lines.map((line) => line.productId)));
-        const order = newOrder(randomUUID(), customerId, lines, new Date());
+        const priced = priceLines(lines, await products.pricesOf(lines.map((line) => line.productId)));
+        const order = newOrder(randomUUID(), customerId, priced, new Date());
         trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
         await store.insert(tx, order);
         await publishOrderPlaced(tx, topics.orders, order);
         const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order) });
         await once?.complete(toBinary(CreateOrderResponseSchema, response));
+        return response;
+      });
+    },
+
+    async cancelOrder(request, ctx) {
+      const caller = requireCaller(ctx.requestHeader);
+      const { orderId } = request;
+      const key = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
+      return withTransaction(pool, async (tx) => {
+        const once = key
+          ? await idempotency.begin(tx, caller.userId, key, "CancelOrder", toBinary(CancelOrderRequestSchema, request))
+          : undefined;
+        if (once?.replay) {
+          ctx.responseHeader.set(IDEMPOTENT_REPLAYED_HEADER, "true");
+          return fromBinary(CancelOrderResponseSchema, once.replay);
+        }
+        const status = await store.lockStatus(tx, orderId);
+        const order = status && (await store.get(tx, orderId));
+        if (!order || (caller.role !== "admin" && order.customerId !== caller.userId))
+          throw new NotFoundError(`order ${orderId} not found`);
+        if (!nextStatus(order.status, "CANCEL_REQUESTED")) {
+          throw new InvalidStateError(`an order in status ${order.status} can no longer be cancelled`);
+        }
+        if (order.status === "AWAITING_PAYMENT") await payments.cancel(orderId, CANCELLED_BY_CUSTOMER);
+        const outcome = await advanceOrder(tx, { store, topic: topics.orders }, orderId, "CANCEL_REQUESTED", CANCELLED_BY_CUSTOMER);
+        const cancelled = outcome.applied ? outcome.order : order;
+        const response = create(CancelOrderResponseSchema, { order: toProtoOrder(cancelled) });
+        await once?.complete(toBinary(CancelOrderResponseSchema, response));
         return response;
       });
     },

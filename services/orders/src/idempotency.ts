@@ -23,11 +23,12 @@ const PURGE_EVERY = 200;
 export function createIdempotency(store: IdempotencyStore, options: { retentionHours: number; logger: Logger }) {
   let sinceLastPurge = 0;
   return {
-    async begin(tx: PoolClient, callerId: string, key: string, request: Uint8Array) {
+    /** `operation` (the method) is part of the request's fingerprint: one key, one operation. */
+    async begin(tx: PoolClient, callerId: string, key: string, operation: string, request: Uint8Array) {
       if (!(await store.tryLock(tx, callerId, key))) {
         throw new IdempotencyKeyInFlightError("a request with this Idempotency-Key is still being processed; retry shortly");
       }
-      const requestHash = requestHashOf(request);
+      const requestHash = requestHashOf(Buffer.concat([Buffer.from(`${operation}\n`), request]));
       const stored = await store.find(tx, callerId, key);
       if (stored && !stored.requestHash.equals(requestHash)) {
         throw new IdempotencyKeyReusedError("this Idempotency-Key was used with a different request");

@@ -29,7 +29,9 @@ export function toProtoOrder(order: Order, names?: ReadonlyMap<string, string>):
       productId: line.productId,
       quantity: line.quantity,
       productName: names?.get(line.productId) ?? "",
+      unitPrice: { currencyCode: order.currency, amountMinor: line.unitPriceMinor },
     })),
+    total: { currencyCode: order.currency, amountMinor: order.totalMinor },
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
   });

@@ -11,7 +11,7 @@ import { createPageTokens } from "@emporium/platform/paging/page-token";
 import { callerHeaders } from "@emporium/platform/rpc/caller";
 import { errorInterceptor } from "@emporium/platform/rpc/error-interceptor";
 import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
-import { newOrder } from "../src/domain/order.js";
+import { newOrder, priceLines } from "../src/domain/order.js";
 import { orderTopics } from "../src/events/topics.js";
 import { createOrderHandlers } from "../src/handlers.js";
 import { createIdempotency } from "../src/idempotency.js";
@@ -45,7 +45,8 @@ const handlers = () =>
     pool,
     idempotency: createIdempotency(idempotencyStore, { retentionHours: 48, logger: createLogger("test", "silent") }),
     store: orderStore,
-    products: { findMissing: async () => new Set() },
+    products: { pricesOf: async (ids) => new Map(ids.map((id) => [id, { currency: "EUR", amountMinor: 100n }])) },
+    payments: { cancel: async () => undefined },
     topics: orderTopics("unused."),
     productNames: productNameLoaders(catalog, createLogger("test", "silent")),
     pageTokens: createPageTokens("orders-test-secret-123"),
@@ -58,6 +59,9 @@ const orders = () =>
       router: { interceptors: [errorInterceptor(createLogger("test", "silent"))] },
     }),
   );
+/** Lines at 1.00 EUR each. */
+const priced = (lines: { productId: string; quantity: number }[]) =>
+  priceLines(lines, new Map(lines.map((line) => [line.productId, { currency: "EUR", amountMinor: 100n }])));
 const asCustomer = { headers: callerHeaders({ userId: customer, role: "customer" }) };
 
 before(async () => {
@@ -66,11 +70,11 @@ before(async () => {
   // 50 orders of 5 lines each over 20 products, one second apart.
   for (let n = 0; n < 50; n++) {
     const lines = Array.from({ length: 5 }, (_, i) => ({ productId: `p-${String(((n + i) % 20) + 1).padStart(6, "0")}`, quantity: 1 }));
-    const order = newOrder(randomUUID(), customer, lines, new Date(Date.UTC(2026, 0, 1, 0, 0, n)));
+    const order = newOrder(randomUUID(), customer, priced(lines), new Date(Date.UTC(2026, 0, 1, 0, 0, n)));
     await withTransaction(pool, (tx) => orderStore.insert(tx, order));
   }
   await withTransaction(pool, (tx) =>
-    orderStore.insert(tx, newOrder(randomUUID(), "someone-else", [{ productId: "p-000001", quantity: 1 }], new Date())),
+    orderStore.insert(tx, newOrder(randomUUID(), "someone-else", priced([{ productId: "p-000001", quantity: 1 }]), new Date())),
   );
 });
 after(() => db.drop());

@@ -32,6 +32,8 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     inventoryPort: await freePort(),
     catalogPort: await freePort(),
     identityPort: await freePort(),
+    paymentsPort: await freePort(),
+    paymentProviderPort: await freePort(),
   };
   const stackOptions: StackOptions = {
     ...ports,
@@ -85,17 +87,20 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     inventoryUrl: `http://127.0.0.1:${ports.inventoryPort}`,
     catalogUrl: `http://127.0.0.1:${ports.catalogPort}`,
     identityUrl: `http://127.0.0.1:${ports.identityPort}`,
+    paymentsUrl: `http://127.0.0.1:${ports.paymentsPort}`,
+    providerUrl: `http://127.0.0.1:${ports.paymentProviderPort}`,
     topicPrefix: stackOptions.topicPrefix ?? "",
     databases: {
       orders: `emporium_orders_t${id}`,
       inventory: `emporium_inventory_t${id}`,
       catalog: `emporium_catalog_t${id}`,
       identity: `emporium_identity_t${id}`,
+      payments: `emporium_payments_t${id}`,
     },
     group,
     logs,
     /** A pool on one of this stack's databases (closed by the caller). */
-    pool: (service: "orders" | "inventory" | "catalog" | "identity") => {
+    pool: (service: "orders" | "inventory" | "catalog" | "identity" | "payments") => {
       const url = new URL(infraEnv.DATABASE_URL);
       url.pathname = `/${stack.databases[service]}`;
       return new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -138,7 +143,9 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     await eventually(async () => (died ? true : ready()), "the gateway to be ready", 60_000);
     if (died) throw new Error(`${died} while the stack was starting`);
     // The gateway only checks its direct backends; every service must serve.
-    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl, stack.identityUrl]) await waitUntilServing(url);
+    for (const url of [stack.ordersUrl, stack.inventoryUrl, stack.catalogUrl, stack.identityUrl, stack.paymentsUrl]) {
+      await waitUntilServing(url);
+    }
   } catch (error) {
     await group.stop();
     throw new Error(`${(error as Error).message}\n--- process logs ---\n${stack.recentLogs()}`);

@@ -28,21 +28,21 @@ const bounded = () => ({
 });
 const order = { items: [{ product_id: "p-000005", quantity: 1 }] };
 
-test("a hung inventory makes order creation a 504 problem at the deadline, not a hang", async () => {
-  stack.group.signal("inventory", "SIGSTOP");
+test("a hung catalog (prices) makes order creation a 504 problem at the deadline, not a hang", async () => {
+  stack.group.signal("catalog", "SIGSTOP");
   try {
     const response = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
 
     assert.equal(response.status, 504);
     assert.equal(response.body.type, "https://emporium.dev/problems/deadline-exceeded");
   } finally {
-    stack.group.signal("inventory", "SIGCONT");
+    stack.group.signal("catalog", "SIGCONT");
   }
 });
 
-test("inventory stopped: order creation is a 503 problem with Retry-After", async () => {
-  stack.group.signal("inventory", "SIGTERM");
-  await stack.group.exited("inventory");
+test("catalog stopped: order creation is a 503 problem with Retry-After", async () => {
+  stack.group.signal("catalog", "SIGTERM");
+  await stack.group.exited("catalog");
 
   const response = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
 

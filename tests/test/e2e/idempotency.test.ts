@@ -69,17 +69,17 @@ test("keys are scoped to the caller: another customer's same key is their own or
 
 test("a retry while the first request is still in flight is a 409", async () => {
   const key = randomUUID();
-  stack.group.signal("inventory", "SIGSTOP"); // the first request waits on inventory, holding the key
+  stack.group.signal("catalog", "SIGSTOP"); // the first request waits on the catalog's prices, holding the key
   try {
     const first = post(alice, key, order());
     await new Promise((resolve) => setTimeout(resolve, 300));
     const retry = await post(alice, key, order());
     assert.equal(retry.status, 409);
     assert.equal(JSON.parse(retry.text).type, "https://emporium.dev/problems/conflict");
-    stack.group.signal("inventory", "SIGCONT");
+    stack.group.signal("catalog", "SIGCONT");
     assert.equal((await first).status, 202);
   } finally {
-    stack.group.signal("inventory", "SIGCONT");
+    stack.group.signal("catalog", "SIGCONT");
   }
 });
 

@@ -7,6 +7,7 @@ import { request } from "../../src/harness/http.js";
 import { type ReceivedSpan, startOtlpReceiver } from "../../src/harness/otlp-receiver.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
+const INTERNAL = 1;
 const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
@@ -28,7 +29,7 @@ after(async () => {
 const has = (spans: ReceivedSpan[], service: string, kind: number, name: RegExp) =>
   spans.find((s) => s.service === service && s.kind === kind && name.test(s.name));
 
-test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inventory", async () => {
+test("one POST /v1/orders yields one trace across gateway, orders, catalog, Kafka, inventory and payments", async () => {
   const { body } = await request(`${stack.gatewayUrl}/v1/orders`, {
     method: "POST",
     headers: { ...customer.auth, "Idempotency-Key": randomUUID() },
@@ -40,12 +41,17 @@ test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inv
     ["gateway", SERVER, /^POST/],
     ["gateway", CLIENT, /^emporium\.orders\.v1\.OrderService\/CreateOrder$/],
     ["orders", SERVER, /^emporium\.orders\.v1\.OrderService\/CreateOrder$/],
-    ["orders", CLIENT, /^emporium\.inventory\.v1\.InventoryService\/BatchGetStock$/],
-    ["inventory", SERVER, /^emporium\.inventory\.v1\.InventoryService\/BatchGetStock$/],
+    ["orders", CLIENT, /^emporium\.catalog\.v1\.CatalogService\/BatchGetProducts$/],
+    ["catalog", SERVER, /^emporium\.catalog\.v1\.CatalogService\/BatchGetProducts$/],
     ["orders", PRODUCER, /^publish .*orders\.v1$/],
     ["inventory", CONSUMER, /^process .*orders\.v1$/],
     ["inventory", PRODUCER, /^publish .*inventory\.v1$/],
     ["orders", CONSUMER, /^process .*inventory\.v1$/],
+    ["payments", CONSUMER, /^process .*orders\.v1$/],
+    ["payments", INTERNAL, /^charge payment$/],
+    ["payments", CLIENT, /^POST \/v1\/charges$/],
+    ["payments", PRODUCER, /^publish .*payments\.v1$/],
+    ["orders", CONSUMER, /^process .*payments\.v1$/],
   ];
   const trace = await eventually(
     async () => {
@@ -53,7 +59,7 @@ test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inv
       if (!createSpan) return undefined;
       const spans = receiver.spans.filter((s) => s.traceId === createSpan.traceId);
       // Complete once every hop's span is exported, down to the database work of the last one.
-      const reply = has(spans, "orders", CONSUMER, /inventory\.v1/);
+      const reply = has(spans, "orders", CONSUMER, /payments\.v1/);
       const replyDb = reply && spans.some((s) => s.service === "orders" && s.parentSpanId === reply.spanId);
       const allHops = expected.every(([service, kind, name]) => has(spans, service, kind, name));
       return replyDb && allHops ? spans : undefined;
@@ -71,7 +77,7 @@ test("one POST /v1/orders yields one trace across gateway, orders, Kafka and inv
       `missing ${service} span ${name} (kind ${kind}); got:\n${trace.map((s) => `${s.service} ${s.kind} ${s.name}`).join("\n")}`,
     );
   }
-  for (const service of ["orders", "inventory"]) {
+  for (const service of ["orders", "inventory", "payments"]) {
     assert.ok(
       trace.some((s) => s.service === service && (s.attributes["db.system.name"] ?? s.attributes["db.system"]) === "postgresql"),
       `no Postgres span from ${service}`,

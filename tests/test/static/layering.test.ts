@@ -19,7 +19,8 @@ async function sourceFiles(dir: string): Promise<string[]> {
 }
 
 test("service domain code imports no adapters", async () => {
-  const services = await readdir(join(repoRoot, "services"));
+  // The payment-provider simulator stands in for an external company's API; it is not one of our services.
+  const services = (await readdir(join(repoRoot, "services"))).filter((name) => name !== "payment-provider-sim");
   const offenders: string[] = [];
   for (const service of services) {
     for (const file of await sourceFiles(join(repoRoot, "services", service, "src/domain"))) {

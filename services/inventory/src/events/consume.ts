@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { StockRejectedSchema, StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
-import { OrderPlacedSchema } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
+import { StockRejectedSchema, StockReleasedSchema, StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
+import { OrderCancelledSchema, OrderConfirmedSchema, OrderPlacedSchema } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
 import { type HandlerEntry, on } from "@emporium/platform/kafka/event-consumer";
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
 import { planReservation } from "../domain/reservation.js";
@@ -12,7 +12,7 @@ interface Deps {
   topics: InventoryTopics;
 }
 
-/** Inventory's part of the saga: reserve an order's stock, or reject it. */
+/** Inventory's part of the saga: reserve an order's stock (or reject it), then sell or release it. */
 export function inventoryEventHandlers({ store, topics }: Deps): HandlerEntry[] {
   return [
     on(OrderPlacedSchema, async (event, tx) => {
@@ -42,6 +42,22 @@ export function inventoryEventHandlers({ store, topics }: Deps): HandlerEntry[] 
           }),
         });
       }
+    }),
+    // Paid: the held units are sold.
+    on(OrderConfirmedSchema, async (event, tx) => {
+      await store.settle(tx, event.orderId, "SOLD");
+    }),
+    // Cancelled: the held units go back to available, once (a repeat finds nothing held).
+    on(OrderCancelledSchema, async (event, tx) => {
+      const released = await store.settle(tx, event.orderId, "RELEASED");
+      if (released.length === 0) return;
+      await appendToOutbox(tx, {
+        topic: topics.inventory,
+        key: event.orderId,
+        source: EVENT_SOURCE,
+        schema: StockReleasedSchema,
+        message: create(StockReleasedSchema, { orderId: event.orderId, lines: released }),
+      });
     }),
   ];
 }

@@ -42,6 +42,27 @@ export const stockStore = {
     );
   },
 
+  /**
+   * Ends an order's HELD reservation: SOLD moves the units from reserved to
+   * sold, RELEASED gives them back to available. Returns the lines it ended
+   * (none when there was nothing held: never reserved, or already ended).
+   */
+  async settle(tx: PoolClient, orderId: string, outcome: "SOLD" | "RELEASED"): Promise<RequestedLine[]> {
+    const { rows } = await tx.query<{ product_id: string; quantity: number }>(
+      `UPDATE reservations SET status = $2 WHERE order_id = $1 AND status = 'HELD' RETURNING product_id, quantity`,
+      [orderId, outcome],
+    );
+    if (rows.length === 0) return [];
+    const moved = outcome === "SOLD" ? "sold = s.sold + r.quantity" : "available = s.available + r.quantity";
+    await tx.query(
+      `WITH ended AS (SELECT * FROM unnest($1::text[], $2::int[]) AS r(product_id, quantity))
+       UPDATE stock s SET reserved = s.reserved - r.quantity, ${moved}, updated_at = now()
+         FROM ended r WHERE s.product_id = r.product_id`,
+      [rows.map((r) => r.product_id), rows.map((r) => r.quantity)],
+    );
+    return rows.map((row) => ({ productId: row.product_id, quantity: row.quantity }));
+  },
+
   /** Adds stock for products, creating them when new (demo data, restocking). */
   async restock(db: Pool | PoolClient, items: { productId: string; quantity: number }[]): Promise<void> {
     await db.query(

@@ -1,5 +1,11 @@
 import { create } from "@bufbuild/protobuf";
-import { OrderPlacedSchema, OrderStatusChangedSchema } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
+import {
+  OrderAwaitingPaymentSchema,
+  OrderCancelledSchema,
+  OrderConfirmedSchema,
+  OrderPlacedSchema,
+  OrderStatusChangedSchema,
+} from "@emporium/gen/emporium/orders/v1/orders_events_pb";
 import type { PoolClient } from "@emporium/platform/db/pool";
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
 import type { Order, OrderStatus } from "../domain/order.js";
@@ -34,4 +40,32 @@ export function publishStatusChanged(
       reason: change.reason,
     }),
   });
+}
+
+/**
+ * The saga's own event for a status change, besides OrderStatusChanged:
+ * payments charges on OrderAwaitingPayment, inventory sells on
+ * OrderConfirmed and releases on OrderCancelled.
+ */
+export async function publishSagaStep(tx: PoolClient, topic: string, order: Order, to: OrderStatus, reason: string): Promise<void> {
+  const envelope = { topic, key: order.id, source: EVENT_SOURCE };
+  if (to === "AWAITING_PAYMENT") {
+    await appendToOutbox(tx, {
+      ...envelope,
+      schema: OrderAwaitingPaymentSchema,
+      message: create(OrderAwaitingPaymentSchema, {
+        orderId: order.id,
+        customerId: order.customerId,
+        amount: { currencyCode: order.currency, amountMinor: order.totalMinor },
+      }),
+    });
+  } else if (to === "CONFIRMED") {
+    await appendToOutbox(tx, { ...envelope, schema: OrderConfirmedSchema, message: create(OrderConfirmedSchema, { orderId: order.id }) });
+  } else if (to === "CANCELLED") {
+    await appendToOutbox(tx, {
+      ...envelope,
+      schema: OrderCancelledSchema,
+      message: create(OrderCancelledSchema, { orderId: order.id, reason }),
+    });
+  }
 }

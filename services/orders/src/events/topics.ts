@@ -6,6 +6,7 @@ export function orderTopics(prefix: string) {
   return {
     orders: topicName(prefix, "orders.v1"),
     inventory: topicName(prefix, "inventory.v1"),
+    payments: topicName(prefix, "payments.v1"),
   };
 }
 

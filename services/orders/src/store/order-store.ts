@@ -9,9 +9,11 @@ interface OrderRow {
   customer_id: string;
   status: OrderStatus;
   status_reason: string;
+  currency: string;
+  total_minor: string;
   created_at: Date;
   updated_at: Date;
-  lines: { product_id: string; quantity: number }[];
+  lines: { product_id: string; quantity: number; unit_price_minor: string | number }[];
 }
 
 const toOrder = (row: OrderRow): Order => ({
@@ -21,19 +23,27 @@ const toOrder = (row: OrderRow): Order => ({
   statusReason: row.status_reason,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
-  lines: row.lines.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+  currency: row.currency,
+  totalMinor: BigInt(row.total_minor),
+  lines: row.lines.map((line) => ({
+    productId: line.product_id,
+    quantity: line.quantity,
+    unitPriceMinor: BigInt(line.unit_price_minor),
+  })),
 });
 
+// Prices travel as text inside the JSON (bigint), read back with BigInt.
+const ORDER_COLUMNS = `
+  o.id, o.customer_id, o.status, o.status_reason, o.currency, o.total_minor, o.created_at, o.updated_at,
+  COALESCE(json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor::text)
+                    ORDER BY l.line_no) FILTER (WHERE l.order_id IS NOT NULL), '[]') AS lines`;
+
 const SELECT_ORDERS = `
-  SELECT o.id, o.customer_id, o.status, o.status_reason, o.created_at, o.updated_at, o.created_at::text AS sort_key,
-         COALESCE(json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity) ORDER BY l.line_no)
-                  FILTER (WHERE l.order_id IS NOT NULL), '[]') AS lines
+  SELECT ${ORDER_COLUMNS}, o.created_at::text AS sort_key
     FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id`;
 
 const SELECT_ORDER = `
-  SELECT o.id, o.customer_id, o.status, o.status_reason, o.created_at, o.updated_at,
-         COALESCE(json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity) ORDER BY l.line_no)
-                  FILTER (WHERE l.order_id IS NOT NULL), '[]') AS lines
+  SELECT ${ORDER_COLUMNS}
     FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id
    WHERE o.id = $1
    GROUP BY o.id`;
@@ -42,15 +52,29 @@ const SELECT_ORDER = `
 export const orderStore = {
   async insert(tx: PoolClient, order: Order): Promise<void> {
     await tx.query(
-      `INSERT INTO orders (id, customer_id, status, status_reason, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [order.id, order.customerId, order.status, order.statusReason, order.createdAt, order.updatedAt],
+      `INSERT INTO orders (id, customer_id, status, status_reason, currency, total_minor, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        order.id,
+        order.customerId,
+        order.status,
+        order.statusReason,
+        order.currency,
+        order.totalMinor.toString(),
+        order.createdAt,
+        order.updatedAt,
+      ],
     );
     await tx.query(
-      `INSERT INTO order_lines (order_id, line_no, product_id, quantity)
-       SELECT $1, ordinality, product_id, quantity
-         FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS l(product_id, quantity, ordinality)`,
-      [order.id, order.lines.map((l) => l.productId), order.lines.map((l) => l.quantity)],
+      `INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor)
+       SELECT $1, ordinality, product_id, quantity, unit_price_minor
+         FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS l(product_id, quantity, unit_price_minor, ordinality)`,
+      [
+        order.id,
+        order.lines.map((l) => l.productId),
+        order.lines.map((l) => l.quantity),
+        order.lines.map((l) => l.unitPriceMinor.toString()),
+      ],
     );
   },
 
@@ -91,6 +115,15 @@ export const orderStore = {
   async lockStatus(tx: PoolClient, id: string): Promise<OrderStatus | undefined> {
     const { rows } = await tx.query<{ status: OrderStatus }>("SELECT status FROM orders WHERE id = $1 FOR UPDATE", [id]);
     return rows[0]?.status;
+  },
+
+  /** Ids of orders waiting for payment since before `olderThan`, oldest first. */
+  async awaitingPaymentSince(db: Queryable, olderThan: Date, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      "SELECT id FROM orders WHERE status = 'AWAITING_PAYMENT' AND updated_at < $1 ORDER BY updated_at LIMIT $2",
+      [olderThan, limit],
+    );
+    return rows.map((row) => row.id);
   },
 
   async setStatus(tx: PoolClient, id: string, status: OrderStatus, reason: string): Promise<void> {

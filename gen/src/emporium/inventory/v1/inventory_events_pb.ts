@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/inventory/v1/inventory_events.proto.
  */
 export const file_emporium_inventory_v1_inventory_events: GenFile = /*@__PURE__*/
-  fileDesc("CixlbXBvcml1bS9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X2V2ZW50cy5wcm90bxIVZW1wb3JpdW0uaW52ZW50b3J5LnYxIjQKDFJlc2VydmVkTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFIlUKDVN0b2NrUmVzZXJ2ZWQSEAoIb3JkZXJfaWQYASABKAkSMgoFbGluZXMYAiADKAsyIy5lbXBvcml1bS5pbnZlbnRvcnkudjEuUmVzZXJ2ZWRMaW5lIkQKCFNob3J0YWdlEhIKCnByb2R1Y3RfaWQYASABKAkSEQoJcmVxdWVzdGVkGAIgASgFEhEKCWF2YWlsYWJsZRgDIAEoAyJVCg1TdG9ja1JlamVjdGVkEhAKCG9yZGVyX2lkGAEgASgJEjIKCXNob3J0YWdlcxgCIAMoCzIfLmVtcG9yaXVtLmludmVudG9yeS52MS5TaG9ydGFnZWIGcHJvdG8z");
+  fileDesc("CixlbXBvcml1bS9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X2V2ZW50cy5wcm90bxIVZW1wb3JpdW0uaW52ZW50b3J5LnYxIjQKDFJlc2VydmVkTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFIlUKDVN0b2NrUmVzZXJ2ZWQSEAoIb3JkZXJfaWQYASABKAkSMgoFbGluZXMYAiADKAsyIy5lbXBvcml1bS5pbnZlbnRvcnkudjEuUmVzZXJ2ZWRMaW5lIkQKCFNob3J0YWdlEhIKCnByb2R1Y3RfaWQYASABKAkSEQoJcmVxdWVzdGVkGAIgASgFEhEKCWF2YWlsYWJsZRgDIAEoAyJVCg1TdG9ja1JlamVjdGVkEhAKCG9yZGVyX2lkGAEgASgJEjIKCXNob3J0YWdlcxgCIAMoCzIfLmVtcG9yaXVtLmludmVudG9yeS52MS5TaG9ydGFnZSJVCg1TdG9ja1JlbGVhc2VkEhAKCG9yZGVyX2lkGAEgASgJEjIKBWxpbmVzGAIgAygLMiMuZW1wb3JpdW0uaW52ZW50b3J5LnYxLlJlc2VydmVkTGluZWIGcHJvdG8z");
 
 /**
  * ReservedLine is a quantity of one product held for an order.
@@ -132,4 +132,33 @@ export type StockRejected = Message<"emporium.inventory.v1.StockRejected"> & {
  */
 export const StockRejectedSchema: GenMessage<StockRejected> = /*@__PURE__*/
   messageDesc(file_emporium_inventory_v1_inventory_events, 3);
+
+/**
+ * StockReleased is published on inventory.v1 when an order's reservation is
+ * given back (the order was cancelled).
+ *
+ * @generated from message emporium.inventory.v1.StockReleased
+ */
+export type StockReleased = Message<"emporium.inventory.v1.StockReleased"> & {
+  /**
+   * The order the stock was held for.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * What was released.
+   *
+   * @generated from field: repeated emporium.inventory.v1.ReservedLine lines = 2;
+   */
+  lines: ReservedLine[];
+};
+
+/**
+ * Describes the message emporium.inventory.v1.StockReleased.
+ * Use `create(StockReleasedSchema)` to create a new message.
+ */
+export const StockReleasedSchema: GenMessage<StockReleased> = /*@__PURE__*/
+  messageDesc(file_emporium_inventory_v1_inventory_events, 4);
 

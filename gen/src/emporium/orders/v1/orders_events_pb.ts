@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Order, OrderStatus } from "./orders_pb.js";
+import type { Money, Order, OrderStatus } from "./orders_pb.js";
 import { file_emporium_orders_v1_orders } from "./orders_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/orders/v1/orders_events.proto.
  */
 export const file_emporium_orders_v1_orders_events: GenFile = /*@__PURE__*/
-  fileDesc("CiZlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX2V2ZW50cy5wcm90bxISZW1wb3JpdW0ub3JkZXJzLnYxIjcKC09yZGVyUGxhY2VkEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyIqEBChJPcmRlclN0YXR1c0NoYW5nZWQSEAoIb3JkZXJfaWQYASABKAkSOAoPcHJldmlvdXNfc3RhdHVzGAIgASgOMh8uZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyU3RhdHVzEi8KBnN0YXR1cxgDIAEoDjIfLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlclN0YXR1cxIOCgZyZWFzb24YBCABKAliBnByb3RvMw", [file_emporium_orders_v1_orders]);
+  fileDesc("CiZlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX2V2ZW50cy5wcm90bxISZW1wb3JpdW0ub3JkZXJzLnYxIjcKC09yZGVyUGxhY2VkEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyIqEBChJPcmRlclN0YXR1c0NoYW5nZWQSEAoIb3JkZXJfaWQYASABKAkSOAoPcHJldmlvdXNfc3RhdHVzGAIgASgOMh8uZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyU3RhdHVzEi8KBnN0YXR1cxgDIAEoDjIfLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlclN0YXR1cxIOCgZyZWFzb24YBCABKAkiaAoUT3JkZXJBd2FpdGluZ1BheW1lbnQSEAoIb3JkZXJfaWQYASABKAkSEwoLY3VzdG9tZXJfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk1vbmV5IiIKDk9yZGVyQ29uZmlybWVkEhAKCG9yZGVyX2lkGAEgASgJIjIKDk9yZGVyQ2FuY2VsbGVkEhAKCG9yZGVyX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z", [file_emporium_orders_v1_orders]);
 
 /**
  * OrderPlaced is published on orders.v1 when an order is accepted.
@@ -76,4 +76,92 @@ export type OrderStatusChanged = Message<"emporium.orders.v1.OrderStatusChanged"
  */
 export const OrderStatusChangedSchema: GenMessage<OrderStatusChanged> = /*@__PURE__*/
   messageDesc(file_emporium_orders_v1_orders_events, 1);
+
+/**
+ * OrderAwaitingPayment is published on orders.v1 when an order's stock is
+ * reserved: payments charges the customer.
+ *
+ * @generated from message emporium.orders.v1.OrderAwaitingPayment
+ */
+export type OrderAwaitingPayment = Message<"emporium.orders.v1.OrderAwaitingPayment"> & {
+  /**
+   * The order's id (the charge's idempotency key towards the provider).
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * Who pays.
+   *
+   * @generated from field: string customer_id = 2;
+   */
+  customerId: string;
+
+  /**
+   * How much.
+   *
+   * @generated from field: emporium.orders.v1.Money amount = 3;
+   */
+  amount?: Money | undefined;
+};
+
+/**
+ * Describes the message emporium.orders.v1.OrderAwaitingPayment.
+ * Use `create(OrderAwaitingPaymentSchema)` to create a new message.
+ */
+export const OrderAwaitingPaymentSchema: GenMessage<OrderAwaitingPayment> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_events, 2);
+
+/**
+ * OrderConfirmed is published on orders.v1 when an order is paid: its
+ * reserved stock is sold.
+ *
+ * @generated from message emporium.orders.v1.OrderConfirmed
+ */
+export type OrderConfirmed = Message<"emporium.orders.v1.OrderConfirmed"> & {
+  /**
+   * The order's id.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message emporium.orders.v1.OrderConfirmed.
+ * Use `create(OrderConfirmedSchema)` to create a new message.
+ */
+export const OrderConfirmedSchema: GenMessage<OrderConfirmed> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_events, 3);
+
+/**
+ * OrderCancelled is published on orders.v1 when an order is cancelled (by
+ * the customer before payment, after a failed payment, or when payment never
+ * completed): its reserved stock is released.
+ *
+ * @generated from message emporium.orders.v1.OrderCancelled
+ */
+export type OrderCancelled = Message<"emporium.orders.v1.OrderCancelled"> & {
+  /**
+   * The order's id.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * Why.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message emporium.orders.v1.OrderCancelled.
+ * Use `create(OrderCancelledSchema)` to create a new message.
+ */
+export const OrderCancelledSchema: GenMessage<OrderCancelled> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_events, 4);
 

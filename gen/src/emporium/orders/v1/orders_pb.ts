@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/orders/v1/orders.proto.
  */
 export const file_emporium_orders_v1_orders: GenFile = /*@__PURE__*/
-  fileDesc("Ch9lbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzLnByb3RvEhJlbXBvcml1bS5vcmRlcnMudjEigAIKBU9yZGVyEgoKAmlkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEi8KBnN0YXR1cxgDIAEoDjIfLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlclN0YXR1cxIsCgVsaW5lcxgEIAMoCzIdLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlckxpbmUSFQoNc3RhdHVzX3JlYXNvbhgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoABCglPcmRlckxpbmUSPwoKcHJvZHVjdF9pZBgBIAEoCUIrukgoyAEBciMyIV5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dezAsNjN9JBIcCghxdWFudGl0eRgCIAEoBUIKukgHGgUY6AcoARIUCgxwcm9kdWN0X25hbWUYAyABKAkquwEKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESIQodT1JERVJfU1RBVFVTX0FXQUlUSU5HX1BBWU1FTlQQAhIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAMSGQoVT1JERVJfU1RBVFVTX1JFSkVDVEVEEAQSGgoWT1JERVJfU1RBVFVTX0NBTkNFTExFRBAFYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Ch9lbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzLnByb3RvEhJlbXBvcml1bS5vcmRlcnMudjEiqgIKBU9yZGVyEgoKAmlkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEi8KBnN0YXR1cxgDIAEoDjIfLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlclN0YXR1cxIsCgVsaW5lcxgEIAMoCzIdLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlckxpbmUSFQoNc3RhdHVzX3JlYXNvbhgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKBXRvdGFsGAggASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk1vbmV5IjQKBU1vbmV5EhUKDWN1cnJlbmN5X2NvZGUYASABKAkSFAoMYW1vdW50X21pbm9yGAIgASgDIq8BCglPcmRlckxpbmUSPwoKcHJvZHVjdF9pZBgBIAEoCUIrukgoyAEBciMyIV5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dezAsNjN9JBIcCghxdWFudGl0eRgCIAEoBUIKukgHGgUY6AcoARIUCgxwcm9kdWN0X25hbWUYAyABKAkSLQoKdW5pdF9wcmljZRgEIAEoCzIZLmVtcG9yaXVtLm9yZGVycy52MS5Nb25leSq7AQoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUT1JERVJfU1RBVFVTX1BFTkRJTkcQARIhCh1PUkRFUl9TVEFUVVNfQVdBSVRJTkdfUEFZTUVOVBACEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQAxIZChVPUkRFUl9TVEFUVVNfUkVKRUNURUQQBBIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Order is a customer's request to buy some products, and where it stands.
@@ -69,6 +69,14 @@ export type Order = Message<"emporium.orders.v1.Order"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 7;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * What the order costs: the sum of its lines at the prices of the moment
+   * it was placed. Set by the service, never by a client.
+   *
+   * @generated from field: emporium.orders.v1.Money total = 8;
+   */
+  total?: Money | undefined;
 };
 
 /**
@@ -77,6 +85,34 @@ export type Order = Message<"emporium.orders.v1.Order"> & {
  */
 export const OrderSchema: GenMessage<Order> = /*@__PURE__*/
   messageDesc(file_emporium_orders_v1_orders, 0);
+
+/**
+ * Money is an amount in the currency's minor units (cents for EUR).
+ *
+ * @generated from message emporium.orders.v1.Money
+ */
+export type Money = Message<"emporium.orders.v1.Money"> & {
+  /**
+   * ISO 4217 code, e.g. "EUR".
+   *
+   * @generated from field: string currency_code = 1;
+   */
+  currencyCode: string;
+
+  /**
+   * The amount in minor units.
+   *
+   * @generated from field: int64 amount_minor = 2;
+   */
+  amountMinor: bigint;
+};
+
+/**
+ * Describes the message emporium.orders.v1.Money.
+ * Use `create(MoneySchema)` to create a new message.
+ */
+export const MoneySchema: GenMessage<Money> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders, 1);
 
 /**
  * OrderLine is one product and how many of it.
@@ -106,6 +142,13 @@ export type OrderLine = Message<"emporium.orders.v1.OrderLine"> & {
    * @generated from field: string product_name = 3;
    */
   productName: string;
+
+  /**
+   * The unit price when the order was placed. Ignored on input.
+   *
+   * @generated from field: emporium.orders.v1.Money unit_price = 4;
+   */
+  unitPrice?: Money | undefined;
 };
 
 /**
@@ -113,7 +156,7 @@ export type OrderLine = Message<"emporium.orders.v1.OrderLine"> & {
  * Use `create(OrderLineSchema)` to create a new message.
  */
 export const OrderLineSchema: GenMessage<OrderLine> = /*@__PURE__*/
-  messageDesc(file_emporium_orders_v1_orders, 1);
+  messageDesc(file_emporium_orders_v1_orders, 2);
 
 /**
  * OrderStatus is the life cycle of an order.

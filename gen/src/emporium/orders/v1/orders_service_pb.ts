@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/orders/v1/orders_service.proto.
  */
 export const file_emporium_orders_v1_orders_service: GenFile = /*@__PURE__*/
-  fileDesc("CidlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX3NlcnZpY2UucHJvdG8SEmVtcG9yaXVtLm9yZGVycy52MSJOChJDcmVhdGVPcmRlclJlcXVlc3QSOAoFaXRlbXMYASADKAsyHS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJMaW5lQgq6SAeSAQQIARBkIj8KE0NyZWF0ZU9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIiLQoPR2V0T3JkZXJSZXF1ZXN0EhoKCG9yZGVyX2lkGAEgASgJQgi6SAVyA7ABASI8ChBHZXRPcmRlclJlc3BvbnNlEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyIpMBChFMaXN0T3JkZXJzUmVxdWVzdBI5CgZzdGF0dXMYASABKA4yHy5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJTdGF0dXNCCLpIBYIBAhABEiEKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgBSACIAQESEgoKcGFnZV90b2tlbhgDIAEoCUIMCgpfcGFnZV9zaXplIlgKEkxpc3RPcmRlcnNSZXNwb25zZRIpCgZvcmRlcnMYASADKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMqkDCgxPcmRlclNlcnZpY2USogEKC0NyZWF0ZU9yZGVyEiYuZW1wb3JpdW0ub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBonLmVtcG9yaXVtLm9yZGVycy52MS5DcmVhdGVPcmRlclJlc3BvbnNlIkKKtRgaCMoBEhUvdjEvb3JkZXJzL3tvcmRlci5pZH2QtRgCmLUYAYLT5JMCFjoBKmIFb3JkZXIiCi92MS9vcmRlcnMScwoKTGlzdE9yZGVycxIlLmVtcG9yaXVtLm9yZGVycy52MS5MaXN0T3JkZXJzUmVxdWVzdBomLmVtcG9yaXVtLm9yZGVycy52MS5MaXN0T3JkZXJzUmVzcG9uc2UiFpC1GAKC0+STAgwSCi92MS9vcmRlcnMSfwoIR2V0T3JkZXISIy5lbXBvcml1bS5vcmRlcnMudjEuR2V0T3JkZXJSZXF1ZXN0GiQuZW1wb3JpdW0ub3JkZXJzLnYxLkdldE9yZGVyUmVzcG9uc2UiKJC1GAKC0+STAh5iBW9yZGVyEhUvdjEvb3JkZXJzL3tvcmRlcl9pZH1iBnByb3RvMw", [file_buf_validate_validate, file_emporium_api_v1_http_response, file_emporium_orders_v1_orders, file_google_api_annotations]);
+  fileDesc("CidlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX3NlcnZpY2UucHJvdG8SEmVtcG9yaXVtLm9yZGVycy52MSJOChJDcmVhdGVPcmRlclJlcXVlc3QSOAoFaXRlbXMYASADKAsyHS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJMaW5lQgq6SAeSAQQIARBkIj8KE0NyZWF0ZU9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIiLQoPR2V0T3JkZXJSZXF1ZXN0EhoKCG9yZGVyX2lkGAEgASgJQgi6SAVyA7ABASI8ChBHZXRPcmRlclJlc3BvbnNlEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyIpMBChFMaXN0T3JkZXJzUmVxdWVzdBI5CgZzdGF0dXMYASABKA4yHy5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJTdGF0dXNCCLpIBYIBAhABEiEKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgBSACIAQESEgoKcGFnZV90b2tlbhgDIAEoCUIMCgpfcGFnZV9zaXplIlgKEkxpc3RPcmRlcnNSZXNwb25zZRIpCgZvcmRlcnMYASADKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIaCghvcmRlcl9pZBgBIAEoCUIIukgFcgOwAQEiPwoTQ2FuY2VsT3JkZXJSZXNwb25zZRIoCgVvcmRlchgBIAEoCzIZLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlcjLCBAoMT3JkZXJTZXJ2aWNlEqIBCgtDcmVhdGVPcmRlchImLmVtcG9yaXVtLm9yZGVycy52MS5DcmVhdGVPcmRlclJlcXVlc3QaJy5lbXBvcml1bS5vcmRlcnMudjEuQ3JlYXRlT3JkZXJSZXNwb25zZSJCirUYGgjKARIVL3YxL29yZGVycy97b3JkZXIuaWR9kLUYApi1GAGC0+STAhY6ASpiBW9yZGVyIgovdjEvb3JkZXJzEnMKCkxpc3RPcmRlcnMSJS5lbXBvcml1bS5vcmRlcnMudjEuTGlzdE9yZGVyc1JlcXVlc3QaJi5lbXBvcml1bS5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIhaQtRgCgtPkkwIMEgovdjEvb3JkZXJzEpYBCgtDYW5jZWxPcmRlchImLmVtcG9yaXVtLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaJy5lbXBvcml1bS5vcmRlcnMudjEuQ2FuY2VsT3JkZXJSZXNwb25zZSI2kLUYApi1GAGC0+STAig6ASpiBW9yZGVyIhwvdjEvb3JkZXJzL3tvcmRlcl9pZH06Y2FuY2VsEn8KCEdldE9yZGVyEiMuZW1wb3JpdW0ub3JkZXJzLnYxLkdldE9yZGVyUmVxdWVzdBokLmVtcG9yaXVtLm9yZGVycy52MS5HZXRPcmRlclJlc3BvbnNlIiiQtRgCgtPkkwIeYgVvcmRlchIVL3YxL29yZGVycy97b3JkZXJfaWR9YgZwcm90bzM", [file_buf_validate_validate, file_emporium_api_v1_http_response, file_emporium_orders_v1_orders, file_google_api_annotations]);
 
 /**
  * CreateOrderRequest lists what the customer wants to buy.
@@ -165,6 +165,48 @@ export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PUR
   messageDesc(file_emporium_orders_v1_orders_service, 5);
 
 /**
+ * CancelOrderRequest names the order to cancel.
+ *
+ * @generated from message emporium.orders.v1.CancelOrderRequest
+ */
+export type CancelOrderRequest = Message<"emporium.orders.v1.CancelOrderRequest"> & {
+  /**
+   * The order's id.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message emporium.orders.v1.CancelOrderRequest.
+ * Use `create(CancelOrderRequestSchema)` to create a new message.
+ */
+export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_service, 6);
+
+/**
+ * CancelOrderResponse carries the cancelled order.
+ *
+ * @generated from message emporium.orders.v1.CancelOrderResponse
+ */
+export type CancelOrderResponse = Message<"emporium.orders.v1.CancelOrderResponse"> & {
+  /**
+   * The order, now CANCELLED.
+   *
+   * @generated from field: emporium.orders.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+};
+
+/**
+ * Describes the message emporium.orders.v1.CancelOrderResponse.
+ * Use `create(CancelOrderResponseSchema)` to create a new message.
+ */
+export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_service, 7);
+
+/**
  * OrderService accepts customer orders and reports where they stand.
  *
  * @generated from service emporium.orders.v1.OrderService
@@ -190,6 +232,18 @@ export const OrderService: GenService<{
     methodKind: "unary";
     input: typeof ListOrdersRequestSchema;
     output: typeof ListOrdersResponseSchema;
+  },
+  /**
+   * CancelOrder cancels an order that is not paid yet; its stock is
+   * released. A paid (or being paid), rejected or cancelled order cannot be
+   * cancelled (409).
+   *
+   * @generated from rpc emporium.orders.v1.OrderService.CancelOrder
+   */
+  cancelOrder: {
+    methodKind: "unary";
+    input: typeof CancelOrderRequestSchema;
+    output: typeof CancelOrderResponseSchema;
   },
   /**
    * GetOrder returns one order with its current status.

@@ -1,0 +1,94 @@
+import { create } from "@bufbuild/protobuf";
+import { PaymentFailedSchema, PaymentSucceededSchema } from "@emporium/gen/emporium/payments/v1/payments_events_pb";
+import { type Pool, withTransaction } from "@emporium/platform/db/pool";
+import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import type { Logger } from "@emporium/platform/log/logger";
+import { BreakerOpenError, type createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
+import { backoffDelay, retry } from "@emporium/platform/resilience/retry";
+import { EVENT_SOURCE } from "./events/topics.js";
+import { ChargeRejectedError, type ProviderClient } from "./provider/provider-client.js";
+import type { PaymentRow, PaymentStore } from "./store/payment-store.js";
+
+export interface ChargeSettings {
+  /** Per call to the provider. */
+  attemptTimeoutMs: number;
+  /** Calls per claim (the retry budget of one round); between rounds the payment waits in the queue. */
+  attemptsPerRound: number;
+  /** Past this since the payment was requested, a provider that stays unavailable fails the payment. */
+  maxWaitMs: number;
+}
+
+export interface ChargeDeps {
+  pool: Pool;
+  store: PaymentStore;
+  provider: ProviderClient;
+  breaker: ReturnType<typeof createCircuitBreaker>;
+  topic: string;
+  settings: ChargeSettings;
+  logger: Logger;
+}
+
+/**
+ * One round of charging a claimed payment: a few calls to the provider
+ * through the circuit breaker, each bounded by a timeout. Captured or
+ * declined ends the payment (and says so on payments.v1, in the same
+ * transaction); an unavailable provider puts it back in the queue, after
+ * the breaker's cool-down when the breaker is open, until the maximum wait
+ * fails it. The provider's idempotency key is the order id: exactly one
+ * charge per order, whatever is retried.
+ */
+export async function chargePayment(deps: ChargeDeps, payment: PaymentRow): Promise<void> {
+  const { settings } = deps;
+  const orderId = payment.order_id;
+  const amount = { currencyCode: payment.currency, amountMinor: BigInt(payment.amount_minor) };
+  try {
+    const outcome = await retry(
+      ({ signal }) =>
+        deps.breaker.execute(() =>
+          deps.provider.charge({ orderId, amountMinor: amount.amountMinor, currency: amount.currencyCode }, signal),
+        ),
+      { maxAttempts: settings.attemptsPerRound, attemptTimeoutMs: settings.attemptTimeoutMs, baseDelayMs: 100, maxDelayMs: 1_000 },
+    );
+    await withTransaction(deps.pool, async (tx) => {
+      if (outcome.status === "captured") {
+        await deps.store.finish(tx, orderId, { status: "CAPTURED", chargeId: outcome.chargeId });
+        await appendToOutbox(tx, {
+          topic: deps.topic,
+          key: orderId,
+          source: EVENT_SOURCE,
+          schema: PaymentSucceededSchema,
+          message: create(PaymentSucceededSchema, { orderId, chargeId: outcome.chargeId, amount }),
+        });
+      } else {
+        await fail(tx, "declined by the payment provider");
+      }
+    });
+  } catch (error) {
+    if (error instanceof ChargeRejectedError) {
+      deps.logger.error({ err: error, orderId }, "the payment provider refused the charge request");
+      await withTransaction(deps.pool, (tx) => fail(tx, "refused by the payment provider"));
+      return;
+    }
+    const waited = Date.now() - payment.created_at.getTime();
+    if (waited >= settings.maxWaitMs) {
+      deps.logger.warn({ orderId, waitedMs: waited }, "payment provider unavailable past the maximum wait; the payment fails");
+      await withTransaction(deps.pool, (tx) => fail(tx, "payment provider unavailable"));
+      return;
+    }
+    const delay =
+      error instanceof BreakerOpenError ? error.retryAfterMs : backoffDelay(payment.attempts, { baseDelayMs: 500, maxDelayMs: 10_000 });
+    deps.logger.info({ orderId, retryInMs: Math.round(delay), reason: (error as Error).message }, "payment waits for the provider");
+    await deps.store.retryAt(deps.pool, orderId, new Date(Date.now() + delay), "waiting for the payment provider");
+  }
+
+  async function fail(tx: Parameters<PaymentStore["finish"]>[0], reason: string): Promise<void> {
+    await deps.store.finish(tx, orderId, { status: "FAILED", reason });
+    await appendToOutbox(tx, {
+      topic: deps.topic,
+      key: orderId,
+      source: EVENT_SOURCE,
+      schema: PaymentFailedSchema,
+      message: create(PaymentFailedSchema, { orderId, reason }),
+    });
+  }
+}
