@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { deadlineClientInterceptor } from "./deadline-propagation.js";
 import { clientTracingInterceptor } from "./tracing-interceptors.js";
 
 export interface ClientFactoryOptions {
@@ -11,7 +12,8 @@ export interface ClientFactoryOptions {
 
 /**
  * Creates gRPC clients over HTTP/2, one transport (one reused HTTP/2 session)
- * per target, uncompressed, every call traced and bounded by a default deadline. Build one
+ * per target, uncompressed, every call traced and bounded by a default
+ * deadline, or by what is left of the deadline of the call being handled. Build one
  * factory per process and keep the clients.
  */
 export function createClientFactory(options: ClientFactoryOptions) {
@@ -24,7 +26,7 @@ export function createClientFactory(options: ClientFactoryOptions) {
         defaultTimeoutMs: options.defaultTimeoutMs,
         // Loopback and in-cluster links: compressing costs both ends more CPU than it saves.
         acceptCompression: [],
-        interceptors: [clientTracingInterceptor(), ...(options.interceptors ?? [])],
+        interceptors: [clientTracingInterceptor(), deadlineClientInterceptor(), ...(options.interceptors ?? [])],
       });
       transports.set(baseUrl, transport);
     }

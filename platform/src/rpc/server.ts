@@ -5,6 +5,7 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import type { Logger } from "../log/logger.js";
+import { deadlineServerInterceptor } from "./deadline-propagation.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { serverTracingInterceptor } from "./tracing-interceptors.js";
@@ -45,7 +46,13 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       options.routes(router);
     },
     // Innermost last: validation sees the request just before the handler.
-    interceptors: [serverTracingInterceptor(), errorInterceptor(options.logger), ...(options.interceptors ?? []), validationInterceptor()],
+    interceptors: [
+      serverTracingInterceptor(),
+      errorInterceptor(options.logger),
+      deadlineServerInterceptor(),
+      ...(options.interceptors ?? []),
+      validationInterceptor(),
+    ],
     maxTimeoutMs: options.maxTimeoutMs ?? 30_000,
     shutdownSignal: shutdownController.signal,
   });

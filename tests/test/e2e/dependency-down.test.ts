@@ -13,7 +13,8 @@ const DEADLINE_MS = 1_500;
 let stack: Stack;
 let customer: SignedIn;
 before(async () => {
-  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: String(DEADLINE_MS) } });
+  // Services' own default deadline is far longer than the edge's: only propagation can stop their work in time.
+  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: String(DEADLINE_MS), RPC_TIMEOUT_MS: "30000" } });
   customer = await signUp(stack.gatewayUrl);
 });
 after(async () => {
@@ -38,6 +39,22 @@ test("a hung catalog (prices) makes order creation a 504 problem at the deadline
   } finally {
     stack.group.signal("catalog", "SIGCONT");
   }
+});
+
+test("the edge's deadline bounds every hop: the work behind a 504 is cancelled, no order appears later", async () => {
+  const before = await request(`${stack.gatewayUrl}/v1/orders`, { headers: customer.auth });
+  stack.group.signal("catalog", "SIGSTOP"); // orders waits on the catalog's prices
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
+  } finally {
+    stack.group.signal("catalog", "SIGCONT");
+  }
+  assert.equal(response.status, 504);
+  // Had orders kept waiting (its own deadline is 30 s), the catalog's late answer would now create the order.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const after = await request(`${stack.gatewayUrl}/v1/orders`, { headers: customer.auth });
+  assert.equal((after.body.orders as unknown[]).length, (before.body.orders as unknown[]).length);
 });
 
 test("catalog stopped: order creation is a 503 problem with Retry-After", async () => {
