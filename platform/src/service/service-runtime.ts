@@ -1,4 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
 import { createRedis, type Redis } from "../cache/redis.js";
 import { commonConfig, loadConfig, millis, port } from "../config/load-config.js";
@@ -7,10 +8,12 @@ import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.j
 import { type BroadcastHandler, createBroadcastListener } from "../kafka/broadcast-listener.js";
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from "../kafka/client.js";
 import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../kafka/event-consumer.js";
+import { registerOutboxLagMetrics } from "../kafka/outbox-lag.js";
 import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
+import { createMetricsServer } from "./metrics-server.js";
 import type { Worker } from "./periodic-worker.js";
 
 /** Settings every service process reads; a service adds its own on top. */
@@ -31,6 +34,8 @@ export interface ServiceContext {
   topicPrefix: string;
   /** Present when the definition asks for Redis. */
   redis?: Redis | undefined;
+  /** The service's Prometheus registry (served on METRICS_PORT), for its own metrics. */
+  metrics: Registry;
 }
 
 export interface ServiceDefinition {
@@ -70,7 +75,13 @@ export interface RunningService {
  */
 export async function startService(definition: ServiceDefinition, env = process.env): Promise<RunningService> {
   const config = loadConfig(
-    { ...serviceConfig, RPC_PORT: port(definition.defaultPort), DATABASE_NAME: z.string().default(`emporium_${definition.name}`) },
+    {
+      ...serviceConfig,
+      RPC_PORT: port(definition.defaultPort),
+      /** Prometheus `/metrics` over HTTP/1.1; by default the RPC port + 1000. */
+      METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+      DATABASE_NAME: z.string().default(`emporium_${definition.name}`),
+    },
     env,
   );
   const logger = createLogger(definition.name, config.LOG_LEVEL);
@@ -94,7 +105,10 @@ export async function startService(definition: ServiceDefinition, env = process.
     clients,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     redis,
+    metrics: new Registry(),
   };
+  collectDefaultMetrics({ register: ctx.metrics });
+  registerOutboxLagMetrics({ pool, registry: ctx.metrics, logger });
   await definition.afterMigrate?.(ctx);
 
   const relay: OutboxRelay = createOutboxRelay({ pool, producer, logger });
@@ -134,6 +148,10 @@ export async function startService(definition: ServiceDefinition, env = process.
   });
   const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
   logger.info({ port: boundPort }, `${definition.name} listening (gRPC, Connect, gRPC-Web over h2c)`);
+  const metricsServer = createMetricsServer(ctx.metrics, logger);
+  const wantedMetricsPort = config.METRICS_PORT ?? (boundPort + 1000 <= 65535 ? boundPort + 1000 : 0);
+  const metricsPort = await metricsServer.listen(wantedMetricsPort, config.RPC_HOST);
+  if (metricsPort !== undefined) logger.info({ port: metricsPort }, "metrics on GET /metrics");
 
   return {
     port: boundPort,
@@ -142,6 +160,7 @@ export async function startService(definition: ServiceDefinition, env = process.
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async stop() {
       await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2);
+      await metricsServer.close();
       await Promise.all(workers.map((worker) => worker.stop()));
       await consumer?.stop();
       await broadcast?.stop();

@@ -5,6 +5,7 @@ import { isTransient } from "@emporium/platform/errors/transient";
 import { createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
 import { AttemptTimeoutError } from "@emporium/platform/resilience/retry";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
+import { Gauge } from "prom-client";
 import { z } from "zod";
 import { paymentEventHandlers } from "./events/consume.js";
 import { paymentTopics } from "./events/topics.js";
@@ -37,6 +38,12 @@ const config = () =>
 /** One breaker per process: every payment shares what it learns about the provider. */
 function breakerFor(ctx: ServiceContext) {
   const settings = config();
+  const open = new Gauge({
+    name: "emporium_payments_breaker_open",
+    help: "The payment provider's circuit breaker: 1 open, 0.5 half-open, 0 closed.",
+    registers: [ctx.metrics],
+  });
+  open.set(0);
   return createCircuitBreaker({
     name: "payment-provider",
     consecutiveFailures: settings.PAYMENTS_BREAKER_FAILURES,
@@ -44,7 +51,10 @@ function breakerFor(ctx: ServiceContext) {
     coolDownMs: settings.PAYMENTS_BREAKER_COOLDOWN_MS,
     // Declines and refused requests are answers, not an unhealthy provider.
     isFailure: (error) => error instanceof AttemptTimeoutError || isTransient(error),
-    onStateChange: (change) => ctx.logger.warn(change, `payment provider circuit breaker ${change.to}`),
+    onStateChange: (change) => {
+      open.set(change.to === "open" ? 1 : change.to === "half-open" ? 0.5 : 0);
+      ctx.logger.warn(change, `payment provider circuit breaker ${change.to}`);
+    },
   });
 }
 

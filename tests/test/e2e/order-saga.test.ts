@@ -116,6 +116,8 @@ test("provider failing every call: the breaker opens and calls fail fast; it rec
     "the breaker to open",
   );
   const callsWhenOpen = await provider.requests("POST /v1/charges");
+  const paymentsMetrics = await (await fetch(`http://127.0.0.1:${stack.paymentsPort + 1000}/metrics`)).text();
+  assert.match(paymentsMetrics, /^emporium_payments_breaker_open (1|0\.5)$/m, "the breaker's state is a metric");
   await new Promise((resolve) => setTimeout(resolve, 600)); // inside the 1 s cool-down
   assert.equal(await provider.requests("POST /v1/charges"), callsWhenOpen, "no calls while open");
 
@@ -139,7 +141,10 @@ test("a reservation never paid expires: past the payment deadline the order is C
   }, "the stock to be released");
 });
 
-test("the invariants hold for every order of this file", async () => {
+test("the invariants hold for every order of this file, and the outbox has drained (its lag is a metric)", async () => {
   for (const id of placed) await settled(stack, alice, id);
   assert.deepEqual(await checkInvariants(stack, placed, onHandBefore), []);
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.ordersPort + 1000}/metrics`)).text();
+  assert.match(metrics, /^emporium_outbox_unpublished_events 0$/m);
+  assert.match(metrics, /^emporium_outbox_oldest_unpublished_age_seconds 0$/m);
 });
