@@ -98,6 +98,29 @@ test("a cancel before payment: CANCELLED, stock released, never charged; then a 
   assert.equal((await cancel(id)).status, 409);
 });
 
+test("a cancel is idempotent: the same Idempotency-Key replays the first answer", async () => {
+  stack.group.signal("inventory", "SIGSTOP");
+  try {
+    const id = await order("p-000014");
+    const key = randomUUID();
+    const again = () =>
+      request(`${stack.gatewayUrl}/v1/orders/${id}:cancel`, {
+        method: "POST",
+        json: {},
+        headers: { ...alice.auth, "Idempotency-Key": key },
+      });
+    const first = await again();
+    const second = await again();
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    assert.deepEqual(second.body, first.body);
+    assert.equal(second.headers.get("idempotent-replayed"), "true");
+    assert.equal((await cancel(id)).status, 409, "a new key is a new cancel, of an order already cancelled");
+  } finally {
+    stack.group.signal("inventory", "SIGCONT");
+  }
+});
+
 test("a paid order cannot be cancelled (409); someone else's order is a 404", async () => {
   const id = await order("p-000014");
   await settled(stack, alice, id);
