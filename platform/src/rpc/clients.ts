@@ -3,6 +3,7 @@ import { type Client, createClient, type Interceptor, type Transport } from "@co
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { deadlineClientInterceptor } from "./deadline-propagation.js";
 import { clientTracingInterceptor } from "./tracing-interceptors.js";
+import { transportErrorInterceptor } from "./transport-errors.js";
 
 export interface ClientFactoryOptions {
   /** Deadline for calls that do not set `timeoutMs` themselves. */
@@ -26,7 +27,12 @@ export function createClientFactory(options: ClientFactoryOptions) {
         defaultTimeoutMs: options.defaultTimeoutMs,
         // Loopback and in-cluster links: compressing costs both ends more CPU than it saves.
         acceptCompression: [],
-        interceptors: [clientTracingInterceptor(), deadlineClientInterceptor(), ...(options.interceptors ?? [])],
+        interceptors: [
+          clientTracingInterceptor(),
+          transportErrorInterceptor(),
+          deadlineClientInterceptor(),
+          ...(options.interceptors ?? []),
+        ],
       });
       transports.set(baseUrl, transport);
     }
