@@ -7,6 +7,7 @@ import { context } from "@opentelemetry/api";
 import { type AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from "./auth/access-tokens.js";
 import { bearerToken, callerOfRequest, setCaller } from "./auth/request-caller.js";
 import type { Cors } from "./cors.js";
+import type { Drain } from "./drain.js";
 import { rateLimited } from "./metrics.js";
 import { sendProblem } from "./problem-response.js";
 import { type LimitClasses, limitClassOf, sendTooManyRequests, subjectOf, takeLimit } from "./ratelimit/edge-limits.js";
@@ -23,6 +24,8 @@ export interface EdgeDeps {
   limiter: RateLimiter;
   limits: LimitClasses;
   cors: Cors;
+  /** Once shutdown begins, answers close their connection, so keep-alive clients reconnect elsewhere. */
+  drain: Drain;
 }
 
 /** Probes are neither traced, logged nor limited. */
@@ -48,6 +51,7 @@ export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListe
     req.headers[REQUEST_ID] = requestId;
     // Collected as a flat list and written once: setHeader per header costs.
     const headers = [REQUEST_ID, requestId, ...SECURITY_HEADERS, ...cors.headersFor(req)];
+    deps.drain.track(res);
     if (cors.preflight(req, res, headers)) return;
     if (PROBES.has(path)) {
       setHeaders(res, headers);

@@ -17,6 +17,7 @@ import { createGatewayApp } from "./app.js";
 import { createAccessTokenVerifier } from "./auth/access-tokens.js";
 import { gatewayConfig } from "./config.js";
 import { createCors } from "./cors.js";
+import { createDrain } from "./drain.js";
 import { edgeListener } from "./edge.js";
 import { rateLimitFallbacks } from "./metrics.js";
 import type { Readiness } from "./operations.js";
@@ -35,6 +36,7 @@ const readiness: Readiness = {
   },
 };
 const responseCache = createResponseCache();
+const drain = createDrain();
 const redis = createRedis(config.REDIS_URL, logger, config.REDIS_KEY_PREFIX);
 const limiter = createRateLimiter({ redis, logger, onFallback: () => rateLimitFallbacks.inc() });
 const limits = {
@@ -80,7 +82,15 @@ await ensureTopics(kafka, [catalogTopic])
   .catch((error: unknown) => logger.warn({ err: error }, "cannot hear catalog changes; cached responses expire by max-age only"));
 
 const server = createServer(
-  edgeListener(app, { logger, responseCache, tokens, limiter, limits, cors: createCors(config.GATEWAY_CORS_ORIGINS) }),
+  edgeListener(app, {
+    logger,
+    responseCache,
+    tokens,
+    limiter,
+    limits,
+    cors: createCors(config.GATEWAY_CORS_ORIGINS),
+    drain,
+  }),
 );
 server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
   const { port } = server.address() as AddressInfo;
@@ -92,11 +102,17 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
   {
     name: "http",
     run: async () => {
+      // From now on answers carry `Connection: close` (edge.ts); connections that
+      // finish a response and fall idle are closed as they do, so no client sends
+      // a request on a connection the gateway is about to cut.
       readiness.accepting = false;
+      drain.start();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS / 2);
       await closed;
+      clearInterval(sweep);
       clearTimeout(forced);
     },
   },

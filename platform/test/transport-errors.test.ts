@@ -29,6 +29,8 @@ test("a stream refused or broken by a service shutting down becomes Unavailable,
     nodeError("ERR_HTTP2_STREAM_ERROR"),
   );
   const goaway = new ConnectError("http/2 stream closed with error code INTERNAL_ERROR (0x2)", Code.Internal);
+  const cancel = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
+  assert.equal(((await callFailingWith(cancel)) as ConnectError).code, Code.Unavailable, "a dying server's CANCEL is not our cancel");
   assert.equal(((await callFailingWith(stream)) as ConnectError).code, Code.Unavailable);
   assert.equal(((await callFailingWith(goaway)) as ConnectError).code, Code.Unavailable);
 });

@@ -33,8 +33,9 @@ export function prefixedPrinter(names: string[]) {
  */
 export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOptions) {
   const children = new Map<string, ChildProcess>();
+  const specsByName = new Map(specs.map((spec) => [spec.name, spec]));
   let stopping = false;
-  for (const spec of specs) {
+  const launch = (spec: ProcessSpec) => {
     const child = spawn(process.execPath, spec.args, {
       cwd: options.cwd,
       env: { ...process.env, ...spec.env },
@@ -47,7 +48,8 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
     child.once("exit", (code, signal) => {
       if (!stopping) options.onUnexpectedExit?.(spec.name, code, signal);
     });
-  }
+  };
+  for (const spec of specs) launch(spec);
 
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null
@@ -63,6 +65,19 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
     exited: (name: string) => {
       const child = children.get(name);
       return child ? exited(child) : Promise.resolve();
+    },
+    /**
+     * Starts a process again, with the same arguments and environment (so the
+     * same port), once its previous run has exited (for fault tests: kill it,
+     * then bring it back).
+     */
+    restart(name: string): void {
+      const spec = specsByName.get(name);
+      const child = children.get(name);
+      if (!spec || !child) throw new Error(`no process named ${name} in this group`);
+      if (stopping) throw new Error(`the group is stopping; ${name} is not restarted`);
+      if (child.exitCode === null && child.signalCode === null) throw new Error(`${name} is still running; stop it first`);
+      launch(spec);
     },
     async stop(graceMs = 15_000): Promise<void> {
       stopping = true;

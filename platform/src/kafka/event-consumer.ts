@@ -68,7 +68,14 @@ export function createEventConsumer(options: EventConsumerOptions) {
   let stopping = false;
   // Cuts a retry's backoff short on stop, so shutdown never waits it out.
   const stopSignal = new AbortController();
-  const consumer: Consumer = options.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10 } });
+  // A 10 s session (kafkajs: 30 s): a crashed member's partitions move to the others (or to its restart) sooner.
+  const consumer: Consumer = options.kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 500,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    retry: { retries: 10 },
+  });
 
   async function apply(meta: CloudEventAttributes, value: Buffer | null): Promise<"applied" | "duplicate" | "ignored"> {
     const entry = handlers.get(meta.type);

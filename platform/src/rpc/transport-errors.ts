@@ -27,8 +27,9 @@ export function isBrokenConnection(error: ConnectError): boolean {
  * A call whose connection broke (the service died or shut down mid-call)
  * fails as Unavailable, which callers retry and the edge answers 503 with
  * Retry-After. connect-node reports some of these as Aborted (our 409
- * "conflict") or Internal (500), which would tell a client its request was
- * wrong or the server broken. Errors the service itself sent pass unchanged.
+ * "conflict"), Internal (500) or Canceled (499, an RST_STREAM CANCEL from a
+ * dying server), which would tell a client its request was wrong, the server
+ * broken, or that it hung up itself. A cancel by our own caller stays one. Errors the service itself sent pass unchanged.
  */
 export function transportErrorInterceptor(): Interceptor {
   return (next) => async (req) => {
@@ -37,7 +38,7 @@ export function transportErrorInterceptor(): Interceptor {
     } catch (error) {
       const broken =
         error instanceof ConnectError &&
-        (error.code === Code.Aborted || error.code === Code.Internal) &&
+        (error.code === Code.Aborted || error.code === Code.Internal || error.code === Code.Canceled) &&
         !req.signal.aborted &&
         isBrokenConnection(error);
       if (!broken) throw error;

@@ -113,6 +113,32 @@ export async function startService(definition: ServiceDefinition, env = process.
 
   const relay: OutboxRelay = createOutboxRelay({ pool, producer, logger });
   await relay.start();
+  const broadcast = definition.broadcast
+    ? createBroadcastListener({
+        kafka,
+        logger,
+        groupPrefix: `${config.KAFKA_TOPIC_PREFIX}${definition.name}`,
+        topics: definition.broadcast.topics(config.KAFKA_TOPIC_PREFIX),
+        handlers: definition.broadcast.handlers(ctx),
+      })
+    : undefined;
+  // Before serving: a cache must hear every change from the moment it answers.
+  await broadcast?.start();
+
+  const server = createRpcServer({
+    logger,
+    serviceNames: definition.serviceNames,
+    routes: (router) => definition.routes(router, ctx),
+  });
+  const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
+  logger.info({ port: boundPort }, `${definition.name} listening (gRPC, Connect, gRPC-Web over h2c)`);
+  const metricsServer = createMetricsServer(ctx.metrics, logger);
+  const wantedMetricsPort = config.METRICS_PORT ?? (boundPort + 1000 <= 65535 ? boundPort + 1000 : 0);
+  const metricsPort = await metricsServer.listen(wantedMetricsPort, config.RPC_HOST);
+  if (metricsPort !== undefined) logger.info({ port: metricsPort }, "metrics on GET /metrics");
+
+  // After serving: after a crash the group join waits for the broker to
+  // expire the dead member's session; RPCs need not wait with it.
   let consumer: EventConsumer | undefined;
   if (definition.consumer) {
     consumer = createEventConsumer({
@@ -129,29 +155,6 @@ export async function startService(definition: ServiceDefinition, env = process.
 
   const workers = definition.workers?.(ctx) ?? [];
   for (const worker of workers) worker.start();
-
-  const broadcast = definition.broadcast
-    ? createBroadcastListener({
-        kafka,
-        logger,
-        groupPrefix: `${config.KAFKA_TOPIC_PREFIX}${definition.name}`,
-        topics: definition.broadcast.topics(config.KAFKA_TOPIC_PREFIX),
-        handlers: definition.broadcast.handlers(ctx),
-      })
-    : undefined;
-  await broadcast?.start();
-
-  const server = createRpcServer({
-    logger,
-    serviceNames: definition.serviceNames,
-    routes: (router) => definition.routes(router, ctx),
-  });
-  const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
-  logger.info({ port: boundPort }, `${definition.name} listening (gRPC, Connect, gRPC-Web over h2c)`);
-  const metricsServer = createMetricsServer(ctx.metrics, logger);
-  const wantedMetricsPort = config.METRICS_PORT ?? (boundPort + 1000 <= 65535 ? boundPort + 1000 : 0);
-  const metricsPort = await metricsServer.listen(wantedMetricsPort, config.RPC_HOST);
-  if (metricsPort !== undefined) logger.info({ port: metricsPort }, "metrics on GET /metrics");
 
   return {
     port: boundPort,

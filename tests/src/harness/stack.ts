@@ -122,6 +122,19 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       await eventually(ready, "the second gateway to be ready");
       return extra;
     },
+    /**
+     * Starts a process of the stack again after it exited (killed or stopped
+     * by a test), with the same environment and port; resolves once it
+     * serves again (a service: health SERVING; the gateway: ready).
+     */
+    async restart(name: "gateway" | "orders" | "inventory" | "catalog" | "identity" | "payments") {
+      group.restart(name);
+      if (name === "gateway") {
+        await stack.waitFor(() => fetch(`${gatewayUrl}/readyz`).then((r) => (r.ok ? true : undefined)), "the gateway to be ready again");
+      } else {
+        await waitUntilServing(stack[`${name}Url`]);
+      }
+    },
     /** `eventually`, with the processes' recent logs attached when it times out. */
     waitFor: <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000) =>
       eventually(probe, what, timeoutMs).catch((error: Error) => {

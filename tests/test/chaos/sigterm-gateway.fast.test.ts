@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { signUp } from "../../src/harness/auth.js";
+import { unexpectedAnswer } from "../../src/harness/chaos.js";
+import { type Attempt, type OrderClient, orderClient } from "../../src/harness/load.js";
+import { finishSigterm, sigtermUnderLoad } from "../../src/harness/sigterm-load.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
+
+let stack: Stack;
+let client: OrderClient;
+before(async () => {
+  stack = await startStack();
+  client = orderClient(stack.gatewayUrl);
+});
+after(async () => {
+  client?.close();
+  await stack?.stop();
+});
+
+test("SIGTERM to the gateway under load: no request it took loses its answer, answers are 202 or 503/504 problems, retries make one order each", async () => {
+  const run = await sigtermUnderLoad(stack, client, "gateway");
+
+  // Without a gateway a connection is refused (ECONNREFUSED), or an idle
+  // keep-alive one is closed as a request goes out on it (ECONNRESET): the
+  // client had no answer to lose, as long as the gateway never took the
+  // request (run.accepted: logged by the gateway, or its order committed).
+  const unexpected = run.attempts.filter(
+    (a) => unexpectedAnswer(a) || (a.failure && !["ECONNREFUSED", "ECONNRESET"].includes(a.failure.code)),
+  );
+  const unanswered = run.attempts.filter((a) => a.failure);
+  const problems = await finishSigterm(
+    stack,
+    client,
+    "5a. gateway SIGTERM",
+    run,
+    [...unexpected, ...run.accepted],
+    `${unanswered.length} requests without an answer (${unanswered.filter((a) => a.failure?.reusedSocket).length} on a reused keep-alive connection), none taken by the gateway; retried with their Idempotency-Key, one order each`,
+  );
+  assert.deepEqual(problems, []);
+});
+
+test("an answer the gateway sends after SIGTERM closes its keep-alive connection, so the forced close at the end of the drain cuts no request", async () => {
+  const customer = await signUp(stack.gatewayUrl);
+  const oneConnection = orderClient(stack.gatewayUrl, { maxSockets: 1 });
+  const afterSigterm: Attempt[] = [];
+  try {
+    assert.equal((await oneConnection.post(customer, "p-000001")).answer?.status, 202, "the connection is open");
+    // With the catalog frozen every order waits for its deadline: the connection is busy when
+    // SIGTERM comes, and a client going on with it has a request in flight for most of the drain.
+    stack.group.signal("catalog", "SIGSTOP");
+    const inFlight = oneConnection.post(customer, "p-000002");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stack.group.signal("gateway", "SIGTERM");
+    afterSigterm.push(await inFlight);
+    while (afterSigterm.length < 6 && !afterSigterm.at(-1)?.failure) afterSigterm.push(await oneConnection.post(customer, "p-000003"));
+  } finally {
+    oneConnection.close();
+    stack.group.signal("catalog", "SIGCONT");
+    await stack.group.exited("gateway");
+    await stack.restart("gateway");
+  }
+
+  assert.deepEqual(
+    afterSigterm.filter((a) => a.failure?.code === "ECONNRESET").map((a) => `${a.failure?.message} after ${a.endedAt - a.startedAt} ms`),
+    [],
+    "a request is refused or answered, never cut",
+  );
+  assert.deepEqual(
+    afterSigterm.filter((a) => a.answer).map((a) => a.answer?.connection),
+    afterSigterm.filter((a) => a.answer).map(() => "close"),
+    "an answer after SIGTERM says the connection closes",
+  );
+});

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { signUp } from "../../src/harness/auth.js";
+import { storedKeys, unexpectedAnswer } from "../../src/harness/chaos.js";
+import { type Attempt, type OrderClient, orderClient } from "../../src/harness/load.js";
+import { finishSigterm, sigtermUnderLoad } from "../../src/harness/sigterm-load.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
+
+let stack: Stack;
+let client: OrderClient;
+before(async () => {
+  stack = await startStack();
+  client = orderClient(stack.gatewayUrl);
+});
+after(async () => {
+  client?.close();
+  await stack?.stop();
+});
+
+test("SIGTERM to orders under load: every request is answered, with 202 or a 503/504 problem, and retries make one order each", async () => {
+  const run = await sigtermUnderLoad(stack, client, "orders");
+
+  // The gateway stays up: every request gets an answer.
+  const unexpected = run.attempts.filter((a) => a.failure || unexpectedAnswer(a));
+  const problems = await finishSigterm(
+    stack,
+    client,
+    "5b. orders SIGTERM",
+    run,
+    unexpected,
+    "every request answered; the ones not accepted retried with their Idempotency-Key, one order each",
+  );
+  assert.deepEqual(problems, []);
+});
+
+// Was defect D4 (docs/reliability.md): these calls were answered 500 until 2450c49.
+test("a call orders refuses as it shuts down (HTTP/2 REFUSED_STREAM, never processed) is answered 503, not 500", async () => {
+  const customer = await signUp(stack.gatewayUrl);
+  const answers: Attempt[] = [];
+  // A burst of orders with SIGTERM in its middle: some calls reach orders just after its GOAWAY.
+  for (let round = 0; round < 3 && answers.every((a) => !unexpectedAnswer(a)); round++) {
+    const calls: Promise<Attempt>[] = [];
+    for (let i = 0; i < 20; i++) {
+      calls.push(client.post(customer, `p-0000${10 + (i % 10)}`));
+      if (i === 10) stack.group.signal("orders", "SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    answers.push(...(await Promise.all(calls)));
+    await stack.group.exited("orders");
+    await stack.restart("orders");
+  }
+  const refused = answers.filter((a) => a.answer?.status !== 202);
+  const processed = await storedKeys(
+    stack,
+    refused.map((a) => a.key),
+  );
+
+  assert.equal(processed.size, 0, "orders never processed a call it refused");
+  assert.deepEqual(refused.map(unexpectedAnswer).filter(Boolean), []);
+});
