@@ -7,7 +7,10 @@ import type { ServerResponse } from "node:http";
  * gateway is about to cut.
  */
 export function createDrain() {
+  // Answers possibly in flight; pruned in bulk rather than with a listener per
+  // request (a listener per request cost measurable throughput on the hot path).
   const inFlight = new Set<ServerResponse>();
+  const PRUNE_AT = 1_024;
   let draining = false;
   const closeAfter = (res: ServerResponse) => {
     if (!res.headersSent) res.setHeader("Connection", "close");
@@ -20,7 +23,9 @@ export function createDrain() {
         return;
       }
       inFlight.add(res);
-      res.once("close", () => inFlight.delete(res));
+      if (inFlight.size >= PRUNE_AT) {
+        for (const seen of inFlight) if (seen.writableEnded || seen.destroyed) inFlight.delete(seen);
+      }
     },
     start(): void {
       draining = true;
