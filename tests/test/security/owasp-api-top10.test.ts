@@ -10,6 +10,8 @@ import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_servic
 import { callerHeaders } from "@emporium/platform/rpc/caller";
 import { loginAdmin, type SignedIn, signUp, TEST_PASSWORD } from "../../src/harness/auth.js";
 import { request, requestFrom } from "../../src/harness/http.js";
+import { providerControl } from "../../src/harness/provider.js";
+import { orderOf, placeOrder as placeSagaOrder, settled } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 const ALLOWED_ORIGIN = "https://shop.example";
@@ -195,4 +197,24 @@ test("API9:2023 Improper Inventory Management — only the mapped public API is 
     const response = await request(url(path), { method: "POST", json: {} });
     assert.equal(response.status, 404, path);
   }
+});
+
+test("API10:2023 Unsafe Consumption of APIs — a hanging payment provider is bounded, and charges exactly once when it answers", async () => {
+  const provider = providerControl(stack.providerUrl);
+  await provider.set({ timeout_rate: 1 });
+  let id = "";
+  try {
+    id = await placeSagaOrder(stack, alice, [{ product_id: "p-000009", quantity: 1 }]);
+    // Every call to the provider hangs: payments gives up on each at its timeout and tries again later.
+    await stack.waitFor(
+      async () => ((await provider.requests("POST /v1/charges")) >= 2 ? true : undefined),
+      "payments to retry a hung call",
+    );
+    assert.equal((await orderOf(stack, alice, id)).status, "ORDER_STATUS_AWAITING_PAYMENT");
+  } finally {
+    await provider.heal();
+  }
+  const done = await settled(stack, alice, id);
+  assert.equal(done.status, "ORDER_STATUS_CONFIRMED");
+  assert.equal((await provider.charges(id)).filter((c) => c.status === "captured").length, 1, "one charge, however many calls");
 });
