@@ -6,9 +6,9 @@ import { recordResult } from "../../src/harness/chaos-results.js";
 import { type Attempt, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
-// Slow: after a SIGKILL the restarted orders joins its consumer group only
-// once the broker expires the killed member's session (30 s), and it serves
-// no RPC before it has joined (defect D2 in docs/reliability.md).
+// Fast since D2 was fixed (docs/reliability.md): a restarted orders serves
+// RPCs before its consumer group join, which waits for the killed member's
+// session to expire (10 s).
 
 const LOAD = { perSecond: 10, durationMs: 8_000 };
 
@@ -60,7 +60,7 @@ test("orders killed (SIGKILL) under load and restarted: refusals are 503/504 pro
     problems: [...wrong.map((a) => describeAttempt(stack, a, killedAt)), ...problems],
     notes:
       `${refused.length} refused orders retried with their Idempotency-Key after the restart, one order each ` +
-      `(${retries.filter((r) => r.answer?.replayed).length} replayed an order committed before the kill); `,
+      `(${retries.filter((r) => r.answer?.replayed).length} replayed an order committed before the kill)`,
   });
   assert.deepEqual(
     wrong.map((a) => describeAttempt(stack, a, killedAt)),
