@@ -2,7 +2,7 @@
 // one run on one machine (ratios, not absolute numbers, are what compare
 // across machines). Writes the table into docs/benchmarks.md.
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout } from "node:timers/promises";
@@ -14,6 +14,7 @@ import { freePort } from "@emporium/tests/harness/free-port";
 import { PRODUCT_BY_ID, queryCounter } from "@emporium/tests/harness/query-counter";
 import { repoRoot, startStack } from "@emporium/tests/harness/stack";
 import { type LoadResult, load } from "./load.js";
+import { writeReportSection } from "./report-section.js";
 import { medianOfRounds, type RoundResult } from "./rounds.js";
 
 interface Scenario {
@@ -100,7 +101,7 @@ try {
     sizes,
   });
   console.log(report);
-  await writeReport(report);
+  await writeReportSection("catalog", report);
 } finally {
   for (const child of children) child.kill();
   await unlimitedGateway?.stop();
@@ -136,16 +137,4 @@ function renderReport(
     `| Protobuf binary | ${s.protobuf} | ${pct(s.protobuf ?? 0)} |`,
     `| Protobuf + gzip | ${s.protobufGzip} | ${pct(s.protobufGzip ?? 0)} |`,
   ].join("\n");
-}
-
-/** Replaces the generated section of docs/benchmarks.md, keeping the prose around it. */
-async function writeReport(report: string): Promise<void> {
-  const path = join(repoRoot, "docs/benchmarks.md");
-  const begin = "<!-- bench:catalog:begin -->";
-  const end = "<!-- bench:catalog:end -->";
-  const current = await readFile(path, "utf8").catch(() => `# Benchmarks\n\n${begin}\n${end}\n`);
-  const [head = "", rest = ""] = current.split(begin);
-  const tail = rest.split(end)[1] ?? "";
-  await writeFile(path, `${head}${begin}\n${report}\n${end}${tail}`);
-  console.log(`written to ${path}`);
 }

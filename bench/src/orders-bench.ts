@@ -1,0 +1,107 @@
+// npm run bench:orders — the order path against its ceiling, in one run on
+// one machine: (a) pgbench running CreateOrder's transaction, (b) a burst of
+// orders, (c) an open-loop load stepping up, (d) CPU per confirmed order,
+// in the production-like configuration (bench/src/production-like.ts).
+// Prints the table and writes it into docs/benchmarks.md.
+import { availableParallelism, cpus } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { orderClient } from "@emporium/tests/harness/load";
+import { infraEnv } from "@emporium/tests/harness/infra-env";
+import { startStack } from "@emporium/tests/harness/stack";
+import { type BurstResult, orderBurst } from "./orders/burst.js";
+import { signUpCustomers } from "./orders/customers.js";
+import { preparePgbench } from "./orders/pgbench.js";
+import { cpuPer, cpuSnapshot } from "./orders/process-cpu.js";
+import { sagaProbe } from "./orders/saga-probe.js";
+import { type StepResult, sustainedStep } from "./orders/sustained.js";
+import { renderOrdersReport } from "./orders/report.js";
+import { productionLike } from "./production-like.js";
+import { writeReportSection } from "./report-section.js";
+import { median } from "./rounds.js";
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const settings = {
+  rounds: env("BENCH_ROUNDS", 3),
+  customers: env("BENCH_CUSTOMERS", 128),
+  connections: env("BENCH_CONNECTIONS", 64),
+  burstSeconds: env("BENCH_BURST_SECONDS", 20),
+  pgbenchSeconds: env("BENCH_PGBENCH_SECONDS", 10),
+  stepSeconds: env("BENCH_STEP_SECONDS", 60),
+  steps: (process.env.BENCH_STEPS ?? "50,100,150,200,250,300").split(",").map(Number),
+};
+/** The demo's products, restocked so that no load runs them out. */
+const PRODUCTS = Array.from({ length: 20 }, (_, i) => `p-${String(i + 1).padStart(6, "0")}`);
+/** Our processes; the provider simulator stands in for an external service and is shown apart. */
+const OURS = ["gateway", "orders", "inventory", "payments", "catalog", "identity"];
+
+const production = await productionLike();
+console.log(`starting the stack (${production.description})…`);
+const stack = await startStack({ env: production.env, catalogSeedProducts: 1_000 });
+const probe = await sagaProbe(stack, infraEnv);
+const pgbench = await preparePgbench();
+try {
+  const inventory = stack.pool("inventory");
+  await inventory.query("UPDATE stock SET available = available + 100000000 WHERE product_id = ANY($1::text[])", [PRODUCTS]);
+  await inventory.end();
+  console.log(`signing up ${settings.customers} customers…`);
+  const customers = await signUpCustomers(stack.gatewayUrl, settings.customers);
+  const pids = new Map([...stack.group.children].map(([name, child]) => [name, child.pid ?? 0]));
+
+  /** A burst, then the wait until its orders settled: the CPU of both is the burst's. */
+  const burst = async (connections: number): Promise<BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number }> => {
+    const since = new Date();
+    const before = await cpuSnapshot(pids);
+    const result = await orderBurst(stack.gatewayUrl, customers, PRODUCTS, { connections, seconds: settings.burstSeconds });
+    const ids = await probe.idsSince(since);
+    await probe.settle(ids);
+    const after = await cpuSnapshot(pids);
+    const { confirmed } = await probe.outcomes(ids);
+    return { ...result, cpuPerOrder: cpuPer(before, after, confirmed), confirmed };
+  };
+
+  console.log("warm-up: 5 s of orders");
+  await orderBurst(stack.gatewayUrl, customers, PRODUCTS, { connections: settings.connections, seconds: 5 });
+  await probe.settle(await probe.idsSince(new Date(Date.now() - 60_000)));
+
+  const ceiling: number[] = [];
+  const bursts: Awaited<ReturnType<typeof burst>>[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    console.log(`round ${round}/${settings.rounds}: (a) pgbench, ${settings.connections} clients`);
+    ceiling.push(await pgbench.run(settings.connections, settings.pgbenchSeconds));
+    console.log(`round ${round}/${settings.rounds}: (b) burst, ${settings.connections} connections`);
+    bursts.push(await burst(settings.connections));
+    console.log(`  (a) ${Math.round(ceiling.at(-1) ?? 0)} tps, (b) ${Math.round(bursts.at(-1)?.acceptedPerSecond ?? 0)} accepted/s`);
+  }
+
+  const client = orderClient(stack.gatewayUrl, { maxSockets: 512, timeoutMs: 30_000 });
+  const steps: StepResult[] = [];
+  for (const rate of settings.steps) {
+    console.log(`(c) sustained: ${rate} orders/s for ${settings.stepSeconds} s`);
+    const step = await sustainedStep(client, customers, PRODUCTS, probe, pids, rate, settings.stepSeconds);
+    steps.push(step);
+    console.log(`  ${step.why}; 202 p99 ${step.p99} ms, confirm p99 ${step.confirmP99} ms`);
+    if (!step.held) break;
+    await sleep(2_000);
+  }
+  client.close();
+
+  const report = renderOrdersReport({
+    when: new Date(),
+    machine: `${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`,
+    configuration: production.description,
+    settings,
+    ceiling,
+    ratios: bursts.map((b, i) => b.acceptedPerSecond / (ceiling[i] ?? 1)),
+    bursts,
+    steps,
+    ours: OURS,
+    median,
+  });
+  console.log(report);
+  await writeReportSection("orders", report);
+} finally {
+  await pgbench.drop().catch(() => undefined);
+  await probe.close();
+  await stack.stop();
+  production.stop();
+}
