@@ -62,3 +62,22 @@ export class IdempotencyKeyInFlightError extends DomainError {
 export class InvalidStateError extends DomainError {
   override name = "InvalidStateError";
 }
+
+/** Why expensive work was refused before it started (see resilience/admission.ts). */
+export type OverloadReason = "queue-full" | "deadline" | "cancelled";
+
+/**
+ * Too much of one kind of expensive work at once: the call was refused
+ * before it started, so it changed nothing and is safe to retry later
+ * (HTTP 503 with Retry-After; 429 stays for rate limits).
+ */
+export class OverloadedError extends DomainError {
+  override name = "OverloadedError";
+  constructor(
+    /** The bounded operation, e.g. `password-hash`. */
+    readonly operation: string,
+    readonly reason: OverloadReason,
+  ) {
+    super(`${operation} is at capacity; retry shortly`);
+  }
+}

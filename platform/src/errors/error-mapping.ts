@@ -9,6 +9,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidStateError,
   NotFoundError,
+  OverloadedError,
   PermissionDeniedError,
   UnauthenticatedError,
   UnavailableError,
@@ -32,6 +33,16 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof NotFoundError) return new ConnectError(error.message, Code.NotFound);
   if (error instanceof ConflictError) return new ConnectError(error.message, Code.FailedPrecondition);
   if (error instanceof UnavailableError) return new ConnectError(error.message, Code.Unavailable);
+  // Unavailable, not ResourceExhausted: gRPC's own mapping of 503, which
+  // clients treat as "retry with backoff"; ResourceExhausted is our 429, a quota.
+  if (error instanceof OverloadedError) {
+    const info = create(ErrorInfoSchema, {
+      reason: OVERLOADED,
+      domain: ERROR_DOMAIN,
+      metadata: { operation: error.operation, cause: error.reason },
+    });
+    return new ConnectError(error.message, Code.Unavailable, undefined, [{ desc: ErrorInfoSchema, value: info }]);
+  }
   if (error instanceof UnauthenticatedError) return new ConnectError(error.message, Code.Unauthenticated);
   if (error instanceof PermissionDeniedError) return new ConnectError(error.message, Code.PermissionDenied);
   if (error instanceof AlreadyExistsError) return new ConnectError(error.message, Code.AlreadyExists);
@@ -47,6 +58,8 @@ export function toConnectError(error: unknown): ConnectError {
 /** `google.rpc.ErrorInfo` domain and reasons of errors that need a more precise HTTP status than their code. */
 export const ERROR_DOMAIN = "emporium.dev";
 export const IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
+/** Refused by admission control before any work started (OverloadedError). */
+export const OVERLOADED = "OVERLOADED";
 
 /** The ErrorInfo reason of a Connect error from our domain, if any. */
 export function errorReasonOf(error: ConnectError): string | undefined {

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { FieldViolation } from "./domain-errors.js";
-import { errorReasonOf, fieldViolationsOf, IDEMPOTENCY_KEY_REUSED } from "./error-mapping.js";
+import { errorReasonOf, fieldViolationsOf, IDEMPOTENCY_KEY_REUSED, OVERLOADED } from "./error-mapping.js";
 
 /** An RFC 9457 problem details document. */
 export interface Problem {
@@ -16,6 +16,8 @@ interface ProblemKind {
   status: number;
   slug: string;
   title: string;
+  /** A fixed client-facing text for a server-side kind, instead of the status's generic one. */
+  detail?: string;
 }
 
 const kinds = new Map<Code, ProblemKind>([
@@ -37,6 +39,17 @@ const kinds = new Map<Code, ProblemKind>([
 /** Errors whose ErrorInfo reason says more than their code (Connect has no 422). */
 const reasonKinds = new Map<string, ProblemKind>([
   [IDEMPOTENCY_KEY_REUSED, { status: 422, slug: "idempotency-key-reused", title: "Idempotency key reused" }],
+  // A 503 like any Unavailable (so it gets Retry-After where every 503 does),
+  // with its own type: the request was refused before any work, not failed.
+  [
+    OVERLOADED,
+    {
+      status: 503,
+      slug: "overloaded",
+      title: "Server busy",
+      detail: "The server is at capacity and did not start this request; retry after the time in Retry-After.",
+    },
+  ],
 ]);
 
 const internal: ProblemKind = { status: 500, slug: "internal", title: "Internal error" };
@@ -67,7 +80,7 @@ export function problemFromConnectError(error: ConnectError, instance?: string):
     type: problemType(kind.slug),
     title: kind.title,
     status: kind.status,
-    detail: kind.status < 500 ? error.rawMessage : (serverSideDetails[kind.status] ?? serverSideDetails[500] ?? ""),
+    detail: kind.status < 500 ? error.rawMessage : (kind.detail ?? serverSideDetails[kind.status] ?? serverSideDetails[500] ?? ""),
   };
   if (instance) problem.instance = instance;
   const violations = fieldViolationsOf(error);

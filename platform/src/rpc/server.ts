@@ -5,6 +5,7 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import type { Logger } from "../log/logger.js";
+import type { AdmissionControl } from "./admission-interceptor.js";
 import { deadlineServerInterceptor } from "./deadline-propagation.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
@@ -19,6 +20,8 @@ export interface RpcServerOptions {
   interceptors?: Interceptor[];
   /** Upper bound on deadlines clients may ask for. */
   maxTimeoutMs?: number;
+  /** Bounded concurrency and queues for expensive RPCs (admission-interceptor.ts). */
+  admission?: AdmissionControl | undefined;
 }
 
 export interface RpcServer {
@@ -44,14 +47,18 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     routes: (router) => {
       router.service(Health, health.impl());
       options.routes(router);
+      options.admission?.verify(router);
     },
-    // Innermost last: validation sees the request just before the handler.
+    // Innermost last: validation sees the request just before admission
+    // control (bad input is a 400 however busy the server is, and takes no
+    // slot), which sees it just before the handler.
     interceptors: [
       serverTracingInterceptor(),
       errorInterceptor(options.logger),
       deadlineServerInterceptor(),
       ...(options.interceptors ?? []),
       validationInterceptor(),
+      ...(options.admission ? [options.admission.interceptor] : []),
     ],
     maxTimeoutMs: options.maxTimeoutMs ?? 30_000,
     shutdownSignal: shutdownController.signal,

@@ -11,6 +11,8 @@ import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../k
 import { registerOutboxLagMetrics } from "../kafka/outbox-lag.js";
 import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
 import { createLogger, type Logger } from "../log/logger.js";
+import { admissionsWithMetrics } from "../resilience/admission-metrics.js";
+import { type AdmissionTable, admissionControl } from "../rpc/admission-interceptor.js";
 import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
 import { createMetricsServer } from "./metrics-server.js";
@@ -48,6 +50,13 @@ export interface ServiceDefinition {
   /** Fully qualified RPC service names, for health checks. */
   serviceNames: string[];
   routes: (router: ConnectRouter, ctx: ServiceContext) => void;
+  /**
+   * Admission control for expensive RPCs, keyed by fully qualified method
+   * (`rpcName(IdentityService.method.signUp)`): bounded concurrency and a
+   * bounded queue per operation, applied by a server interceptor. Read when
+   * the service starts, so limits can come from its config.
+   */
+  admission?: () => AdmissionTable;
   consumer?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => HandlerEntry[] };
   /** Events every instance must hear (cache invalidation), not just one per group. */
   broadcast?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => BroadcastHandler[] };
@@ -125,11 +134,14 @@ export async function startService(definition: ServiceDefinition, env = process.
   // Before serving: a cache must hear every change from the moment it answers.
   await broadcast?.start();
 
+  const admission = definition.admission?.();
   const server = createRpcServer({
     logger,
     serviceNames: definition.serviceNames,
     routes: (router) => definition.routes(router, ctx),
+    admission: admission ? admissionControl(admission, admissionsWithMetrics(ctx.metrics)) : undefined,
   });
+  if (admission) logger.info({ admission }, "admission control on");
   const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
   logger.info({ port: boundPort }, `${definition.name} listening (gRPC, Connect, gRPC-Web over h2c)`);
   const metricsServer = createMetricsServer(ctx.metrics, logger);
