@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { IdentityService } from "@emporium/gen/emporium/identity/v1/identity_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import type { Pool } from "@emporium/platform/db/pool";
+import { rpcName } from "@emporium/platform/rpc/admission-interceptor";
 import type { ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
 import { hashPassword } from "./crypto/password-hash.js";
@@ -39,10 +41,24 @@ export const identityConfig = () =>
       .int()
       .refine((n) => n >= 1024 && (n & (n - 1)) === 0, "must be a power of two, at least 1024")
       .default(2 ** 17),
+    /**
+     * Password hashes (sign-up, login) computed at once. scrypt runs on libuv's
+     * threadpool (UV_THREADPOOL_SIZE, 4 by default), which would queue any
+     * excess out of sight of deadlines, so the default is the smaller of the
+     * cores and that pool.
+     */
+    IDENTITY_HASH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(defaultHashConcurrency()),
+    /** Hashes waiting for a slot; more are refused at once (503). Default: 8 per slot, about what a 5 s deadline can wait for. */
+    IDENTITY_HASH_MAX_QUEUE: z.coerce.number().int().min(0).optional(),
     /** With IDENTITY_ADMIN_PASSWORD: an administrator made (or promoted) at start-up. */
     IDENTITY_ADMIN_EMAIL: z.string().optional(),
     IDENTITY_ADMIN_PASSWORD: z.string().optional(),
   });
+
+function defaultHashConcurrency(): number {
+  const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(availableParallelism(), threadpool));
+}
 
 export const identityMigrationsDir = fileURLToPath(new URL("../../migrations/", import.meta.url));
 
@@ -76,6 +92,17 @@ export const identityService: ServiceDefinition = {
   serviceNames: [IdentityService.typeName],
   topics: () => [],
   usesRedis: false,
+  // Every RPC that hashes a password (Login hashes even for an unknown email)
+  // shares one bound: they compete for the same cores.
+  admission: () => {
+    const config = identityConfig();
+    const hashing = {
+      operation: "password-hash",
+      maxConcurrent: config.IDENTITY_HASH_MAX_IN_FLIGHT,
+      maxQueue: config.IDENTITY_HASH_MAX_QUEUE ?? 8 * config.IDENTITY_HASH_MAX_IN_FLIGHT,
+    };
+    return { [rpcName(IdentityService.method.signUp)]: hashing, [rpcName(IdentityService.method.login)]: hashing };
+  },
   afterMigrate: async (ctx) => {
     const config = identityConfig();
     await createKeyStore(ctx.pool, config.IDENTITY_KEY_ENCRYPTION_SECRET).ensureFresh(config.IDENTITY_KEY_ROTATION_HOURS * 3_600_000);

@@ -4,6 +4,7 @@ import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb
 import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
+import { rpcName } from "@emporium/platform/rpc/admission-interceptor";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
 import { catalogPrices } from "./catalog-prices.js";
@@ -33,6 +34,10 @@ const config = () =>
     ORDERS_PAGE_TOKEN_SECRET: z.string().min(16).default("emporium-dev-orders-page-token-secret"),
     /** Idempotency keys are kept at least this long (the IETF draft and Stripe: 24 hours). */
     ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48),
+    /** CreateOrder calls running at once (each holds a Postgres connection for its transaction). */
+    ORDERS_CREATE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
+    /** CreateOrder calls waiting for a slot; more are refused at once (503). */
+    ORDERS_CREATE_MAX_QUEUE: z.coerce.number().int().min(0).default(128),
   });
 
 const payments = (ctx: ServiceContext) => paymentGate(ctx.clients.client(PaymentService, config().PAYMENTS_URL));
@@ -44,6 +49,13 @@ export const ordersService: ServiceDefinition = {
   migrationsDir: fileURLToPath(new URL("../../migrations/", import.meta.url)),
   serviceNames: [OrderService.typeName],
   topics: (prefix) => Object.values(orderTopics(prefix)),
+  admission: () => ({
+    [rpcName(OrderService.method.createOrder)]: {
+      operation: "create-order",
+      maxConcurrent: config().ORDERS_CREATE_MAX_IN_FLIGHT,
+      maxQueue: config().ORDERS_CREATE_MAX_QUEUE,
+    },
+  }),
   routes: (router, ctx) => {
     router.service(
       OrderService,
