@@ -9,10 +9,25 @@ export interface LoadResult {
   non2xx: number;
 }
 
+export interface LoadOptions {
+  connections: number;
+  seconds: number;
+  /** A path (with query) per request, e.g. to make every request a distinct query; default: the URL's own. */
+  nextPath?: () => string;
+  headers?: Record<string, string>;
+}
+
 /** Runs autocannon against one URL (after a short warm-up) and keeps what the report table needs. */
-export async function load(name: string, url: string, options: { connections: number; seconds: number }): Promise<LoadResult> {
-  await autocannon({ url, connections: options.connections, duration: 2 });
-  const result = await autocannon({ url, connections: options.connections, duration: options.seconds });
+export async function load(name: string, url: string, options: LoadOptions): Promise<LoadResult> {
+  const { nextPath, headers } = options;
+  const shared = {
+    url,
+    connections: options.connections,
+    ...(headers ? { headers } : {}),
+    ...(nextPath ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, path: nextPath() }) }] } : {}),
+  };
+  await autocannon({ ...shared, duration: 2 });
+  const result = await autocannon({ ...shared, duration: options.seconds });
   return {
     name,
     requestsPerSecond: result.requests.average,

@@ -5,7 +5,7 @@ export interface RoundResult {
   requestsPerSecond: number;
   p50: number;
   p99: number;
-  /** Median over the rounds of (this scenario / express baseline) measured in the same round. */
+  /** Median over the rounds of (this scenario / the baseline scenario) measured in the same round (express in the catalog bench). */
   vsExpress: number;
   vsExpressRange: string;
   /** Errors, timeouts and non-2xx answers over all rounds. */
@@ -14,12 +14,16 @@ export interface RoundResult {
 
 const EXPRESS = 1;
 
-/** Folds interleaved rounds (each the scenarios in the same order) into medians per scenario. */
-export function medianOfRounds(rounds: LoadResult[][]): RoundResult[] {
+/**
+ * Folds interleaved rounds (each the scenarios in the same order) into medians
+ * per scenario, with each scenario's ratio to the one at `baseline` (by
+ * default the catalog bench's express scenario, index 1).
+ */
+export function medianOfRounds(rounds: LoadResult[][], baseline = EXPRESS): RoundResult[] {
   const first = rounds[0] ?? [];
   return first.map((scenario, index) => {
     const runs = rounds.map((round) => round[index] as LoadResult);
-    const ratios = rounds.map((round) => (round[index]?.requestsPerSecond ?? 0) / (round[EXPRESS]?.requestsPerSecond ?? 1));
+    const ratios = rounds.map((round) => (round[index]?.requestsPerSecond ?? 0) / (round[baseline]?.requestsPerSecond ?? 1));
     return {
       name: scenario.name,
       requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),

@@ -21,18 +21,18 @@ const run = promisify(execFile);
 const CREATE_ORDER_TRANSACTION = `
 \\set n random(1, 9000000000000000)
 BEGIN;
-SELECT pg_try_advisory_xact_lock(hashtextextended('bench-customer-' || :client_id || ':k' || :n, 7231002));
-SELECT request_hash, response FROM idempotency_keys WHERE caller_id = 'bench-customer-' || :client_id AND key = 'k' || :n;
+SELECT pg_try_advisory_xact_lock(hashtextextended('bench-customer-' || :client_id::text || '-k' || :n::text, 7231002));
+SELECT request_hash, response FROM idempotency_keys WHERE caller_id = 'bench-customer-' || :client_id::text AND key = 'k' || :n::text;
 INSERT INTO orders (id, customer_id, status, status_reason, currency, total_minor, created_at, updated_at)
-  VALUES (md5(:client_id || '-' || :n)::uuid, 'bench-customer-' || :client_id, 'PENDING', '', 'EUR', 1999, now(), now());
+  VALUES (md5(:client_id::text || '-' || :n::text)::uuid, 'bench-customer-' || :client_id::text, 'PENDING', '', 'EUR', 1999, now(), now());
 INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor)
-  SELECT md5(:client_id || '-' || :n)::uuid, ordinality, product_id, quantity, unit_price_minor
+  SELECT md5(:client_id::text || '-' || :n::text)::uuid, ordinality, product_id, quantity, unit_price_minor
     FROM unnest(ARRAY['p-000001']::text[], ARRAY[1]::int[], ARRAY[1999]::bigint[]) WITH ORDINALITY AS l(product_id, quantity, unit_price_minor, ordinality);
 INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
-  VALUES (gen_random_uuid(), 'orders.v1', md5(:client_id || '-' || :n), 'emporium.orders.v1.OrderPlaced', '\\x0a2430', '{"ce_id":"x","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}');
+  VALUES (gen_random_uuid(), 'orders.v1', md5(:client_id::text || '-' || :n::text), 'emporium.orders.v1.OrderPlaced', '\\x0a2430', '{"ce_id":"x","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}');
 NOTIFY emporium_outbox;
 INSERT INTO idempotency_keys (caller_id, key, request_hash, response)
-  VALUES ('bench-customer-' || :client_id, 'k' || :n, '\\x00', '\\x00') ON CONFLICT DO NOTHING;
+  VALUES ('bench-customer-' || :client_id::text, 'k' || :n::text, '\\x00', '\\x00') ON CONFLICT DO NOTHING;
 COMMIT;
 `;
 
