@@ -17,6 +17,23 @@ const rateLimit = (name: string, fallback: string) =>
       }
     });
 
+/** `<in flight>/<queue>` (e.g. `256/1024`), or `off`. */
+const admissionLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      if (value.trim() === "off") return undefined;
+      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+      const maxConcurrent = Number(match?.[1]);
+      const maxQueue = Number(match?.[2]);
+      if (!match || maxConcurrent < 1) {
+        ctx.addIssue({ code: "custom", message: `expected <in flight>/<queue> (in flight at least 1) or off, got "${value}"` });
+        return z.NEVER;
+      }
+      return { maxConcurrent, maxQueue };
+    });
+
 export function gatewayConfig(env = process.env) {
   return loadConfig(
     {
@@ -52,6 +69,14 @@ export function gatewayConfig(env = process.env) {
       RATE_LIMIT_ACCOUNT: rateLimit("account", "10/300"),
       RATE_LIMIT_READ: rateLimit("read", "1200/60"),
       RATE_LIMIT_WRITE: rateLimit("write", "120/60"),
+      /**
+       * Requests in flight per class and how many may wait for a slot
+       * (`<in flight>/<queue>`, or `off`); past that, a quick 503 with
+       * Retry-After. Well above what one gateway serves well, so only a flood bites.
+       */
+      GATEWAY_ADMISSION_AUTH: admissionLimit("256/1024"),
+      GATEWAY_ADMISSION_READ: admissionLimit("1024/4096"),
+      GATEWAY_ADMISSION_WRITE: admissionLimit("512/2048"),
       KAFKA_BROKERS: commonConfig.KAFKA_BROKERS,
       KAFKA_TOPIC_PREFIX: commonConfig.KAFKA_TOPIC_PREFIX,
     },

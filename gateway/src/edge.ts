@@ -4,6 +4,7 @@ import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
 import type { RateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { context } from "@opentelemetry/api";
+import type { EdgeAdmission } from "./admission.js";
 import { type AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from "./auth/access-tokens.js";
 import { bearerToken, callerOfRequest, setCaller } from "./auth/request-caller.js";
 import type { Cors } from "./cors.js";
@@ -26,6 +27,8 @@ export interface EdgeDeps {
   cors: Cors;
   /** Once shutdown begins, answers close their connection, so keep-alive clients reconnect elsewhere. */
   drain: Drain;
+  /** Bounded work in flight per request class (admission.ts); cache hits bypass it. */
+  admission: EdgeAdmission;
 }
 
 /** Probes are neither traced, logged nor limited. */
@@ -38,7 +41,7 @@ const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
  * bearer token, the rate limit of the request's class. Then warm cacheable
  * GETs are answered straight from the response cache in one writeHead, like a
  * reverse-proxy cache would, without entering the framework; everything else
- * goes to the express app.
+ * goes to the express app once its class has room for it (admission.ts).
  */
 export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListener {
   const { logger, responseCache, cors } = deps;
@@ -67,7 +70,7 @@ export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListe
           answerFromCache(req, res, entry, headers);
         } else {
           setHeaders(res, headers);
-          app(req, res);
+          deps.admission.admit(limitClassOf(req.method ?? "GET", path), req, res, app);
         }
       });
     });

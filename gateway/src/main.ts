@@ -11,15 +11,17 @@ import { createKafka, ensureTopics, topicName } from "@emporium/platform/kafka/c
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
+import { admissionsWithMetrics } from "@emporium/platform/resilience/admission-metrics";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
+import { createEdgeAdmission } from "./admission.js";
 import { createGatewayApp } from "./app.js";
 import { createAccessTokenVerifier } from "./auth/access-tokens.js";
 import { gatewayConfig } from "./config.js";
 import { createCors } from "./cors.js";
 import { createDrain } from "./drain.js";
 import { edgeListener } from "./edge.js";
-import { rateLimitFallbacks } from "./metrics.js";
+import { rateLimitFallbacks, registry } from "./metrics.js";
 import type { Readiness } from "./operations.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
@@ -90,6 +92,10 @@ const server = createServer(
     limits,
     cors: createCors(config.GATEWAY_CORS_ORIGINS),
     drain,
+    admission: createEdgeAdmission(
+      { auth: config.GATEWAY_ADMISSION_AUTH, read: config.GATEWAY_ADMISSION_READ, write: config.GATEWAY_ADMISSION_WRITE },
+      { deadlineMs: config.GATEWAY_DEADLINE_MS, create: admissionsWithMetrics(registry) },
+    ),
   }),
 );
 server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
