@@ -5,16 +5,16 @@
 // Prints the table and writes it into docs/benchmarks.md.
 import { availableParallelism, cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { orderClient } from "@emporium/tests/harness/load";
 import { infraEnv } from "@emporium/tests/harness/infra-env";
+import { orderClient } from "@emporium/tests/harness/load";
 import { startStack } from "@emporium/tests/harness/stack";
 import { type BurstResult, orderBurst } from "./orders/burst.js";
 import { signUpCustomers } from "./orders/customers.js";
 import { preparePgbench } from "./orders/pgbench.js";
 import { cpuPer, cpuSnapshot } from "./orders/process-cpu.js";
+import { renderOrdersReport } from "./orders/report.js";
 import { sagaProbe } from "./orders/saga-probe.js";
 import { type StepResult, sustainedStep } from "./orders/sustained.js";
-import { renderOrdersReport } from "./orders/report.js";
 import { productionLike } from "./production-like.js";
 import { writeReportSection } from "./report-section.js";
 import { median } from "./rounds.js";
@@ -27,7 +27,7 @@ const settings = {
   burstSeconds: env("BENCH_BURST_SECONDS", 20),
   pgbenchSeconds: env("BENCH_PGBENCH_SECONDS", 10),
   stepSeconds: env("BENCH_STEP_SECONDS", 60),
-  steps: (process.env.BENCH_STEPS ?? "50,100,150,200,250,300").split(",").map(Number),
+  steps: (process.env.BENCH_STEPS ?? "50,100,150,200,250,300").split(",").filter(Boolean).map(Number),
 };
 /** The demo's products, restocked so that no load runs them out. */
 const PRODUCTS = Array.from({ length: 20 }, (_, i) => `p-${String(i + 1).padStart(6, "0")}`);

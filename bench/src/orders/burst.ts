@@ -33,32 +33,35 @@ export async function orderBurst(
     finished = resolve;
     failed = reject;
   });
-  const instance = autocannon({
-    url: `${gatewayUrl}/v1/orders`,
-    connections: options.connections,
-    duration: options.seconds,
-    requests: [
-      {
-        method: "POST",
-        setupRequest: (request) => {
-          const n = sent++;
-          const customer = customers[n % customers.length] as SignedIn;
-          return {
-            ...request,
-            headers: {
-              ...customer.auth,
-              "content-type": "application/json",
-              "idempotency-key": randomUUID(),
-            },
-            body: JSON.stringify({ items: [{ product_id: products[n % products.length], quantity: 1 }] }),
-          };
+  const instance = autocannon(
+    {
+      url: `${gatewayUrl}/v1/orders`,
+      connections: options.connections,
+      duration: options.seconds,
+      requests: [
+        {
+          method: "POST",
+          setupRequest: (request) => {
+            const n = sent++;
+            const customer = customers[n % customers.length] as SignedIn;
+            return {
+              ...request,
+              headers: {
+                ...customer.auth,
+                "content-type": "application/json",
+                "idempotency-key": randomUUID(),
+              },
+              body: JSON.stringify({ items: [{ product_id: products[n % products.length], quantity: 1 }] }),
+            };
+          },
         },
-      },
-    ],
-  }, (error, result) => (error ? failed(error) : finished(result)));
+      ],
+    },
+    (error, result) => (error ? failed(error) : finished(result)),
+  );
   instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-    let list = latencies.get(statusCode);
-    if (!list) latencies.set(statusCode, (list = []));
+    const list = latencies.get(statusCode) ?? [];
+    if (list.length === 0) latencies.set(statusCode, list);
     list.push(responseTime);
   });
   const result = await done;

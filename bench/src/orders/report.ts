@@ -18,8 +18,7 @@ export interface OrdersReportInput {
 const GOAL = { ratio: 0.4, sustained: 150, cpuMs: 8 };
 const mark = (ok: boolean) => (ok ? "met" : "**not met**");
 const n = (value: number) => Math.round(value).toLocaleString("en");
-const range = (values: number[], digits = 0) =>
-  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+const range = (values: number[], digits = 0) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 const sumOf = (cpu: Map<string, number>, names: string[]) => names.reduce((sum, name) => sum + (cpu.get(name) ?? 0), 0);
 
 /** The markdown section of docs/benchmarks.md for the order path. */
@@ -41,13 +40,19 @@ export function renderOrdersReport(input: OrdersReportInput): string {
     "| measure | result | goal | |",
     "|---|---:|---:|---|",
     `| (a) ceiling: pgbench, CreateOrder's statements in one transaction, ${s.connections} clients, ${s.pgbenchSeconds} s | ${n(median(input.ceiling))} tps (${range(input.ceiling)}) | | |`,
-    `| (b) burst: \`POST /v1/orders\` at ${s.connections} connections for ${s.burstSeconds} s | ${n(median(accepted))} accepted/s (${range(accepted)}); 202 p50 ${median(input.bursts.map((b) => b.p50))} ms, p99 ${median(input.bursts.map((b) => b.p99))} ms | | |`,
+    `| (b) burst: \`POST /v1/orders\` at ${s.connections} connections for ${s.burstSeconds} s | ${n(median(accepted))} accepted/s (${range(accepted)}); 202 p50 ${n(median(input.bursts.map((b) => b.p50)))} ms, p99 ${n(median(input.bursts.map((b) => b.p99)))} ms | | |`,
     `| (b) ÷ (a) | ${ratio.toFixed(2)}× (${range(input.ratios, 2)}) | ≥ ${GOAL.ratio}× | ${mark(ratio >= GOAL.ratio)} |`,
     `| (c) highest open-loop rate held for ${s.stepSeconds} s | ${best ? `${best.rate} orders/s` : "none"} | ≥ ${GOAL.sustained} orders/s | ${mark((best?.rate ?? 0) >= GOAL.sustained)} |`,
     `| (d) CPU per confirmed order, our processes summed, burst (b) | ${burstSum.toFixed(1)} ms | ≤ ${GOAL.cpuMs} ms | ${mark(burstSum <= GOAL.cpuMs)} |`,
-    ...(best ? [`| (d) the same at ${best.rate} orders/s (c) | ${sumOf(best.cpuPerOrder, input.ours).toFixed(1)} ms | ≤ ${GOAL.cpuMs} ms | ${mark(sumOf(best.cpuPerOrder, input.ours) <= GOAL.cpuMs)} |`] : []),
+    ...(best
+      ? [
+          `| (d) the same at ${best.rate} orders/s (c) | ${sumOf(best.cpuPerOrder, input.ours).toFixed(1)} ms | ≤ ${GOAL.cpuMs} ms | ${mark(sumOf(best.cpuPerOrder, input.ours) <= GOAL.cpuMs)} |`,
+        ]
+      : []),
     "",
-    statuses.length > 0 ? `Answers other than 202 in the bursts: ${statuses.map(([code, count]) => `${count}× ${code}`).join(", ")}.` : "Every order of the bursts was accepted (202).",
+    statuses.length > 0
+      ? `Answers other than 202 in the bursts: ${statuses.map(([code, count]) => `${count}× ${code}`).join(", ")}.`
+      : "Every order of the bursts was accepted (202).",
     "",
     `(c) open-loop steps (orders sent on schedule whatever the answers). Held = every order accepted, 202 p99 ≤ 100 ms, placed→CONFIRMED p99 ≤ 1 s, and a backlog (unpublished outbox rows + consumer lag + payments waiting) under one second's worth of orders at the end of the step:`,
     "",
@@ -63,7 +68,8 @@ export function renderOrdersReport(input: OrdersReportInput): string {
     `| process | burst (b), median | ${best ? `${best.rate} orders/s (c)` : "(c)"} |`,
     "|---|---:|---:|",
     ...[...input.ours, ...others].map(
-      (name) => `| ${name}${others.includes(name) ? " (not ours)" : ""} | ${(burstCpu.get(name) ?? 0).toFixed(2)} | ${best ? (best.cpuPerOrder.get(name) ?? 0).toFixed(2) : ""} |`,
+      (name) =>
+        `| ${name}${others.includes(name) ? " (not ours)" : ""} | ${(burstCpu.get(name) ?? 0).toFixed(2)} | ${best ? (best.cpuPerOrder.get(name) ?? 0).toFixed(2) : ""} |`,
     ),
     `| **ours, summed** | **${burstSum.toFixed(1)}** | **${best ? sumOf(best.cpuPerOrder, input.ours).toFixed(1) : ""}** |`,
   ].join("\n");

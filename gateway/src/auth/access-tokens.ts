@@ -26,6 +26,11 @@ export class KeysUnavailableError extends Error {
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Tokens remembered as verified; past this many the memory starts afresh. */
+const MAX_REMEMBERED = 10_000;
+/** A remembered token is verified again after this long (so a key withdrawn from the JWKS stops working soon). */
+const REMEMBER_MS = 60_000;
+
 /**
  * Verifies access tokens locally (no call to identity per request): EdDSA
  * only, `iss`, `aud`, `exp`, `nbf`, `sub` required, keys from identity's
@@ -65,9 +70,21 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
     }
   };
 
+  // A customer sends the same token with every request for its 15 minutes;
+  // an Ed25519 verification costs more than the rest of a cached read, so a
+  // token once verified is remembered until it expires (or for a minute).
+  const verified = new Map<string, { caller: Caller; until: number }>();
+  const remember = (token: string, caller: Caller, expiresAt: number) => {
+    if (verified.size >= MAX_REMEMBERED) verified.clear();
+    verified.set(token, { caller, until: Math.min(expiresAt, Date.now() + REMEMBER_MS) });
+  };
+
   return {
     /** The caller a bearer token proves; InvalidTokenError when it proves nothing. */
     async verify(token: string): Promise<Caller> {
+      const known = verified.get(token);
+      if (known && Date.now() < known.until) return known.caller;
+      if (known) verified.delete(token);
       try {
         const { payload } = await jwtVerify(token, keyFor, {
           issuer: settings.issuer,
@@ -78,7 +95,9 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
         });
         const role = payload.role;
         if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) throw new InvalidTokenError("bad claims");
-        return { userId: payload.sub, role };
+        const caller: Caller = { userId: payload.sub, role };
+        remember(token, caller, (payload.exp ?? 0) * 1000);
+        return caller;
       } catch (error) {
         if (error instanceof KeysUnavailableError || error instanceof InvalidTokenError) throw error;
         throw new InvalidTokenError(error instanceof Error ? error.message : "invalid token");

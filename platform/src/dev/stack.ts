@@ -16,6 +16,8 @@ export interface StackOptions {
   /** Topic and consumer-group prefix; tests use a unique one. */
   topicPrefix?: string;
   seedDemoStock?: boolean;
+  /** Writes a V8 CPU profile of every process into this folder when it exits (node --cpu-prof), for profiling under load. */
+  cpuProfileDir?: string | undefined;
   /** Extra environment for every process (infrastructure URLs, OTEL_*). */
   env?: Record<string, string>;
 }
@@ -26,10 +28,11 @@ const TELEMETRY = "./platform/dist/src/telemetry/register.js";
 // reports on every start (Node treats it as 1 ms, as kafkajs intended).
 const QUIET = "--disable-warning=TimeoutNegativeWarning";
 
-const nodeArgs = (main: string) => ["--enable-source-maps", QUIET, "--import", TELEMETRY, main];
+const profiling = (dir: string | undefined) => (dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []);
 
 /** The processes of Emporium, each its own node process, paths relative to the repo root. */
 export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
+  const nodeArgs = (main: string) => [...profiling(options.cpuProfileDir), "--enable-source-maps", QUIET, "--import", TELEMETRY, main];
   const suffix = options.databaseSuffix ?? "";
   const shared = { ...options.env, KAFKA_TOPIC_PREFIX: options.topicPrefix ?? "", REDIS_KEY_PREFIX: options.topicPrefix ?? "" };
   return [

@@ -1,6 +1,6 @@
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
 import { isTransient } from "../errors/transient.js";
 import type { Logger } from "../log/logger.js";
@@ -44,6 +44,18 @@ export interface EventConsumerOptions {
   baseBackoffMs?: number;
   /** No retry waits longer than this (10 s). */
   maxBackoffMs?: number;
+}
+
+/** Most messages applied in one transaction. */
+const MAX_CHUNK = 64;
+
+/** A message read for the batch path: its CloudEvents attributes, handler and decoded event. */
+interface Decoded {
+  message: KafkaMessage;
+  carrier: Record<string, string>;
+  meta: CloudEventAttributes;
+  entry: HandlerEntry | undefined;
+  event: MessageShape<DescMessage> | undefined;
 }
 
 /** A message we can never handle, whatever the retries (unknown type, bad payload). */
@@ -112,11 +124,15 @@ export function createEventConsumer(options: EventConsumerOptions) {
     logger.error({ err: error, topic, partition, offset: message.offset }, "message parked on dead-letter topic");
   }
 
-  async function handle(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
-    const carrier = headersToCarrier(message.headers);
-    const meta = readCloudEvent(carrier);
-    const span = tracer.startSpan(
+  /** The CONSUMER span of one message, continuing its producer's trace. */
+  function consumeSpan(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    carrier: Record<string, string>,
+    meta?: CloudEventAttributes,
+  ) {
+    return tracer.startSpan(
       `process ${topic}`,
       {
         kind: SpanKind.CONSUMER,
@@ -132,6 +148,14 @@ export function createEventConsumer(options: EventConsumerOptions) {
       },
       extractTraceContext(carrier),
     );
+  }
+
+  /** One message on its own, with retries and the dead-letter topic. */
+  async function handle(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    const carrier = headersToCarrier(message.headers);
+    const meta = readCloudEvent(carrier);
+    const span = consumeSpan(topic, partition, message, carrier, meta);
     try {
       await context.with(trace.setSpan(context.active(), span), () => retryUntilSettled(payload, meta, span));
     } finally {
@@ -168,11 +192,98 @@ export function createEventConsumer(options: EventConsumerOptions) {
     }
   }
 
+  /** Reads a message for the batch path; undefined when it needs the one-by-one path (no CloudEvents headers, undecodable). */
+  function decode(message: KafkaMessage): Decoded | undefined {
+    const carrier = headersToCarrier(message.headers);
+    const meta = readCloudEvent(carrier);
+    if (!meta) return undefined;
+    const entry = handlers.get(meta.type);
+    try {
+      return { message, carrier, meta, entry, event: entry ? fromBinary(entry.schema, message.value ?? new Uint8Array()) : undefined };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Applies several messages of one partition in one transaction: one
+   * insert records all their ids in processed_events (the duplicates are
+   * skipped), then each handler runs in its message's own span, so each
+   * event's trace goes on as if it had been handled alone. Resolves false,
+   * with everything rolled back, when any message fails or needs the
+   * one-by-one path; the caller then handles them one by one (retries,
+   * dead-letter topic).
+   */
+  async function applyTogether(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
+    const decoded = messages.map(decode);
+    if (decoded.some((item) => item === undefined)) return false;
+    const items = decoded as Decoded[];
+    const spans = items.map((item) => consumeSpan(topic, partition, item.message, item.carrier, item.meta));
+    try {
+      await withTransaction(pool, async (tx) => {
+        const known = items.filter((item) => item.entry);
+        const { rows } =
+          known.length === 0
+            ? { rows: [] }
+            : await tx.query<{ event_id: string }>(
+                `INSERT INTO processed_events (consumer, event_id) SELECT $1, id FROM unnest($2::text[]) AS id
+                 ON CONFLICT DO NOTHING RETURNING event_id`,
+                [groupId, known.map((item) => item.meta.id)],
+              );
+        const fresh = new Set(rows.map((row) => row.event_id));
+        for (const [index, item] of items.entries()) {
+          const span = spans[index] as Span;
+          // Another consumer's event on a shared topic, or one applied before (a redelivery, or twice in this batch).
+          const outcome = !item.entry ? "ignored" : fresh.delete(item.meta.id) ? "applied" : "duplicate";
+          if (outcome === "applied" && item.entry && item.event) {
+            const { entry, event, meta } = item;
+            await context.with(trace.setSpan(context.active(), span), () => entry.handle(event, tx, meta));
+          }
+          span.setAttribute("emporium.event.outcome", outcome);
+        }
+      });
+      return true;
+    } catch (error) {
+      for (const span of spans) span.setAttribute("emporium.event.outcome", "retried alone");
+      logger.debug({ err: error, topic, partition, messages: messages.length }, "a batch failed; handling its messages one by one");
+      return false;
+    } finally {
+      for (const span of spans) span.end();
+    }
+  }
+
+  /**
+   * A fetched batch of one partition, in chunks of up to MAX_CHUNK messages:
+   * each chunk in one transaction, or, when that fails, message by message.
+   * Offsets are resolved as chunks and messages are done, with a heartbeat
+   * between chunks; on stop or a rebalance the rest is left to the next owner.
+   */
+  async function handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    for (let start = 0; start < batch.messages.length; start += MAX_CHUNK) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + MAX_CHUNK);
+      if (chunk.length > 1 && (await applyTogether(batch.topic, batch.partition, chunk))) {
+        resolveOffset((chunk.at(-1) as KafkaMessage).offset);
+      } else {
+        for (const message of chunk) {
+          if (!isRunning() || isStale()) return;
+          await handle({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause: payload.pause });
+          resolveOffset(message.offset);
+        }
+      }
+      await heartbeat();
+    }
+  }
+
   return {
     async start(): Promise<void> {
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: true });
-      await consumer.run({ partitionsConsumedConcurrently: 3, eachMessage: handle });
+      // One partition at a time: a batch's transaction locks the rows of many
+      // events (stock of many products), and two at once in one process
+      // could lock them in opposite orders.
+      await consumer.run({ partitionsConsumedConcurrently: 1, eachBatchAutoResolve: false, eachBatch: handleBatch });
     },
     /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
     async stop(): Promise<void> {

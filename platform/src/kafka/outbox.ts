@@ -1,5 +1,6 @@
 import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { PoolClient } from "../db/pool.js";
+import type { Statement } from "../db/statement.js";
 import { injectTraceContext } from "../telemetry/propagation.js";
 import { cloudEventHeaders, newCloudEvent } from "./cloudevents.js";
 
@@ -13,23 +14,30 @@ export interface OutboxEvent<Desc extends DescMessage> {
   source: string;
 }
 
-/** The channel the relay listens on to publish without waiting for its poll. */
+/** The channel the relay listens on to publish without waiting for its poll (a trigger on the outbox notifies it). */
 export const OUTBOX_CHANNEL = "emporium_outbox";
 
 /**
- * Adds an event to the outbox inside the caller's transaction, so it is
+ * The statement that adds an event to the outbox, to run inside the
+ * caller's transaction (alone, or with others: db/statement.ts), so it is
  * published if and only if the state change commits. The current trace
  * context is stored with it; the relay continues that trace.
  */
-export async function appendToOutbox<Desc extends DescMessage>(tx: PoolClient, event: OutboxEvent<Desc>): Promise<string> {
+export function outboxInsert<Desc extends DescMessage>(event: OutboxEvent<Desc>): { statement: Statement; eventId: string } {
   const attributes = newCloudEvent(event.schema.typeName, event.source);
   const headers = { ...cloudEventHeaders(attributes), ...injectTraceContext() };
-  await tx.query(
-    `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [attributes.id, event.topic, event.key, attributes.type, Buffer.from(toBinary(event.schema, event.message)), headers],
-  );
-  // NOTIFY is transactional: delivered only if this transaction commits.
-  await tx.query(`NOTIFY ${OUTBOX_CHANNEL}`);
-  return attributes.id;
+  return {
+    eventId: attributes.id,
+    statement: {
+      text: `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers) VALUES ($1, $2, $3, $4, $5, $6)`,
+      values: [attributes.id, event.topic, event.key, attributes.type, Buffer.from(toBinary(event.schema, event.message)), headers],
+    },
+  };
+}
+
+/** Adds an event to the outbox inside the caller's transaction; resolves its event id. */
+export async function appendToOutbox<Desc extends DescMessage>(tx: PoolClient, event: OutboxEvent<Desc>): Promise<string> {
+  const { statement, eventId } = outboxInsert(event);
+  await tx.query(statement);
+  return eventId;
 }

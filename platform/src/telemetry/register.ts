@@ -12,6 +12,17 @@ import { NodeSDK } from "@opentelemetry/sdk-node";
 
 register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 
+// The production default: keep one request's trace in ten, decided once at
+// the edge (the root) and followed by every hop after it (parent-based), so
+// a trace is whole or absent. Unsampled spans are non-recording: no
+// attributes, no export, almost no CPU (docs/benchmarks.md, order path).
+// OTEL_TRACES_SAMPLER=parentbased_always_on keeps every trace (tests, local
+// debugging). `||=`: an empty variable means unset, as in the OTel spec.
+if (!process.env.OTEL_TRACES_SAMPLER) {
+  process.env.OTEL_TRACES_SAMPLER = "parentbased_traceidratio";
+  process.env.OTEL_TRACES_SAMPLER_ARG ||= "0.1";
+}
+
 // Traces only: metrics and logs have their own paths (/metrics, stdout).
 process.env.OTEL_METRICS_EXPORTER ??= "none";
 process.env.OTEL_LOGS_EXPORTER ??= "none";
@@ -20,7 +31,9 @@ process.env.OTEL_LOGS_EXPORTER ??= "none";
 // throughput (docs/benchmarks.md); the gateway makes its own server span
 // (gateway/src/tracing.ts), and RPC and Kafka spans are ours anyway.
 const sdk = new NodeSDK({
-  instrumentations: [new PgInstrumentation({ enhancedDatabaseReporting: false })],
+  // requireParentSpan: a query outside any request or event (a relay's poll,
+  // a worker's claim, a pool's housekeeping) is not a trace of its own.
+  instrumentations: [new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true })],
 });
 sdk.start();
 

@@ -9,6 +9,7 @@ import {
   type OrderService,
 } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
+import { runTogether } from "@emporium/platform/db/statement";
 import { InvalidStateError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { requireCaller } from "@emporium/platform/rpc/caller";
@@ -16,7 +17,7 @@ import { trace } from "@opentelemetry/api";
 import { newOrder, type Order, type Price, priceLines, validateLines } from "./domain/order.js";
 import { nextStatus } from "./domain/order-status.js";
 import { advanceOrder } from "./events/advance.js";
-import { publishOrderPlaced } from "./events/publish.js";
+import { orderPlacedEvent } from "./events/publish.js";
 import type { OrderTopics } from "./events/topics.js";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type Idempotency } from "./idempotency.js";
 import type { ProductNameLoader } from "./product-names.js";
@@ -76,6 +77,15 @@ export function createOrderHandlers({
       validateLines(lines);
       const customerId = requireCaller(ctx.requestHeader).userId;
       const key = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
+      // Priced while the transaction opens and takes the key (the catalog
+      // answers from its cache in about the time of those round trips), so
+      // the connection barely waits for it. A failure is kept, not thrown,
+      // until the key had its say: a replay needs no prices, and a retry
+      // of a request still in flight is a 409 at once.
+      const prices = products.pricesOf(lines.map((line) => line.productId)).then(
+        (found) => ({ found }),
+        (error: unknown) => ({ error }),
+      );
       return withTransaction(pool, async (tx) => {
         const once = key
           ? await idempotency.begin(tx, customerId, key, "CreateOrder", toBinary(CreateOrderRequestSchema, request))
@@ -84,13 +94,17 @@ export function createOrderHandlers({
           ctx.responseHeader.set(IDEMPOTENT_REPLAYED_HEADER, "true");
           return fromBinary(CreateOrderResponseSchema, once.replay);
         }
-        const priced = priceLines(lines, await products.pricesOf(lines.map((line) => line.productId)));
-        const order = newOrder(randomUUID(), customerId, priced, new Date());
+        const priced = await prices;
+        if ("error" in priced) throw priced.error;
+        const order = newOrder(randomUUID(), customerId, priceLines(lines, priced.found), new Date());
         trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
-        await store.insert(tx, order);
-        await publishOrderPlaced(tx, topics.orders, order);
         const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order) });
-        await once?.complete(toBinary(CreateOrderResponseSchema, response));
+        // The order, its lines, its OrderPlaced event and the key's record: one round trip.
+        await runTogether(tx, [
+          ...store.insertStatements(order),
+          orderPlacedEvent(topics.orders, order),
+          ...(once ? [once.record(toBinary(CreateOrderResponseSchema, response))] : []),
+        ]);
         return response;
       });
     },

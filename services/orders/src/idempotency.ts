@@ -1,4 +1,5 @@
 import type { PoolClient } from "@emporium/platform/db/pool";
+import { runTogether, type Statement } from "@emporium/platform/db/statement";
 import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError } from "@emporium/platform/errors/domain-errors";
 import type { Logger } from "@emporium/platform/log/logger";
 import { type IdempotencyStore, requestHashOf } from "./store/idempotency-store.js";
@@ -33,16 +34,19 @@ export function createIdempotency(store: IdempotencyStore, options: { retentionH
       if (stored && !stored.requestHash.equals(requestHash)) {
         throw new IdempotencyKeyReusedError("this Idempotency-Key was used with a different request");
       }
+      // Cleanup without a scheduler: now and then a request also purges expired keys.
+      if (!stored && ++sinceLastPurge >= PURGE_EVERY) {
+        sinceLastPurge = 0;
+        const purged = await store.purge(tx, options.retentionHours);
+        if (purged > 0) options.logger.info({ purged }, "expired idempotency keys purged");
+      }
+      /** The statement that stores the response, to run with the work's own writes (one round trip). */
+      const record = (response: Uint8Array): Statement =>
+        store.saveStatement(callerId, key, { requestHash, response: Buffer.from(response) });
       return {
         replay: stored?.response,
-        complete: async (response: Uint8Array) => {
-          await store.save(tx, callerId, key, { requestHash, response: Buffer.from(response) });
-          if (++sinceLastPurge >= PURGE_EVERY) {
-            sinceLastPurge = 0;
-            const purged = await store.purge(tx, options.retentionHours);
-            if (purged > 0) options.logger.info({ purged }, "expired idempotency keys purged");
-          }
-        },
+        record,
+        complete: (response: Uint8Array) => runTogether(tx, [record(response)]),
       };
     },
   };

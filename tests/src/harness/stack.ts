@@ -41,11 +41,15 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     topicPrefix: `t${id}.`,
     seedDemoStock: true,
     catalogSeedProducts: options.catalogSeedProducts ?? 300,
+    // EMPORIUM_CPU_PROF_DIR=<dir>: every process writes a CPU profile there when the stack stops (benchmarks' profiling).
+    cpuProfileDir: process.env.EMPORIUM_CPU_PROF_DIR,
     env: {
       ...infraEnv,
       KAFKAJS_NO_PARTITIONER_WARNING: "1",
       LOG_LEVEL: "info",
       OTEL_TRACES_EXPORTER: "none",
+      // Tests look at whole traces; production samples a share of them (platform/src/telemetry/register.ts).
+      OTEL_TRACES_SAMPLER: "parentbased_always_on",
       IDENTITY_KEY_ENCRYPTION_SECRET: KEY_ENCRYPTION_SECRET,
       IDENTITY_ADMIN_EMAIL: ADMIN.email,
       IDENTITY_ADMIN_PASSWORD: ADMIN.password,

@@ -7,20 +7,21 @@ import {
   OrderStatusChangedSchema,
 } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
 import type { PoolClient } from "@emporium/platform/db/pool";
-import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import type { Statement } from "@emporium/platform/db/statement";
+import { appendToOutbox, outboxInsert } from "@emporium/platform/kafka/outbox";
 import type { Order, OrderStatus } from "../domain/order.js";
 import { toProtoOrder, toProtoStatus } from "../proto-mapping.js";
 import { EVENT_SOURCE } from "./topics.js";
 
-/** Events about one order share its id as key, so they stay in order. */
-export function publishOrderPlaced(tx: PoolClient, topic: string, order: Order): Promise<string> {
-  return appendToOutbox(tx, {
+/** The outbox row of a new order's OrderPlaced. Events about one order share its id as key, so they stay in order. */
+export function orderPlacedEvent(topic: string, order: Order): Statement {
+  return outboxInsert({
     topic,
     key: order.id,
     source: EVENT_SOURCE,
     schema: OrderPlacedSchema,
     message: create(OrderPlacedSchema, { order: toProtoOrder(order) }),
-  });
+  }).statement;
 }
 
 export function publishStatusChanged(

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PoolClient } from "@emporium/platform/db/pool";
+import type { Statement } from "@emporium/platform/db/statement";
 
 export interface StoredResponse {
   requestHash: Buffer;
@@ -27,13 +28,16 @@ export const idempotencyStore = {
     return row && { requestHash: row.request_hash, response: row.response };
   },
 
+  /** The statement that records a finished request's response (run in the transaction that did the work). */
+  saveStatement(callerId: string, key: string, stored: StoredResponse): Statement {
+    return {
+      text: "INSERT INTO idempotency_keys (caller_id, key, request_hash, response) VALUES ($1, $2, $3, $4)",
+      values: [callerId, key, stored.requestHash, stored.response],
+    };
+  },
+
   async save(tx: PoolClient, callerId: string, key: string, stored: StoredResponse): Promise<void> {
-    await tx.query("INSERT INTO idempotency_keys (caller_id, key, request_hash, response) VALUES ($1, $2, $3, $4)", [
-      callerId,
-      key,
-      stored.requestHash,
-      stored.response,
-    ]);
+    await tx.query(idempotencyStore.saveStatement(callerId, key, stored));
   },
 
   /** Deletes up to `batch` records older than the retention; returns how many. */

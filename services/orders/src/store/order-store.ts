@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import { runTogether, type Statement } from "@emporium/platform/db/statement";
 import type { Cursor } from "@emporium/platform/paging/page-token";
 import type { Order, OrderStatus } from "../domain/order.js";
 
@@ -50,32 +51,39 @@ const SELECT_ORDER = `
 
 /** Postgres access for orders; callers pass a transaction when they need one. */
 export const orderStore = {
+  /** The statements that store a new order and its lines (to run together with its outbox event: db/statement.ts). */
+  insertStatements(order: Order): Statement[] {
+    return [
+      {
+        text: `INSERT INTO orders (id, customer_id, status, status_reason, currency, total_minor, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        values: [
+          order.id,
+          order.customerId,
+          order.status,
+          order.statusReason,
+          order.currency,
+          order.totalMinor.toString(),
+          order.createdAt,
+          order.updatedAt,
+        ],
+      },
+      {
+        text: `INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor)
+               SELECT $1, ordinality, product_id, quantity, unit_price_minor
+                 FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS l(product_id, quantity, unit_price_minor, ordinality)`,
+        values: [
+          order.id,
+          order.lines.map((l) => l.productId),
+          order.lines.map((l) => l.quantity),
+          order.lines.map((l) => l.unitPriceMinor.toString()),
+        ],
+      },
+    ];
+  },
+
   async insert(tx: PoolClient, order: Order): Promise<void> {
-    await tx.query(
-      `INSERT INTO orders (id, customer_id, status, status_reason, currency, total_minor, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        order.id,
-        order.customerId,
-        order.status,
-        order.statusReason,
-        order.currency,
-        order.totalMinor.toString(),
-        order.createdAt,
-        order.updatedAt,
-      ],
-    );
-    await tx.query(
-      `INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor)
-       SELECT $1, ordinality, product_id, quantity, unit_price_minor
-         FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS l(product_id, quantity, unit_price_minor, ordinality)`,
-      [
-        order.id,
-        order.lines.map((l) => l.productId),
-        order.lines.map((l) => l.quantity),
-        order.lines.map((l) => l.unitPriceMinor.toString()),
-      ],
-    );
+    await runTogether(tx, orderStore.insertStatements(order));
   },
 
   async get(db: Queryable, id: string): Promise<Order | undefined> {

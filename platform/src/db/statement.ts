@@ -1,0 +1,37 @@
+import type { PoolClient } from "./pool.js";
+
+/** One parameterised SQL statement, as node-postgres takes it. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+const PLACEHOLDER = /\$(\d+)/g;
+
+/**
+ * Several data-modifying statements (INSERT, UPDATE, DELETE, or a SELECT of
+ * a function such as pg_notify) as one statement: each becomes a CTE of a
+ * `WITH` whose main query selects nothing. Postgres runs every
+ * data-modifying CTE exactly once, to completion, whether or not it is read;
+ * they see one snapshot (none sees the others' rows), and constraints such as
+ * foreign keys are checked at the end of the statement, so a row and rows
+ * that refer to it can be inserted together. One round trip instead of one
+ * per statement. Placeholders are renumbered; statements must not contain
+ * `$n` inside literals.
+ */
+export function together(statements: Statement[]): Statement {
+  if (statements.length === 1) return statements[0] as Statement;
+  const values: unknown[] = [];
+  const parts = statements.map((statement, index) => {
+    const offset = values.length;
+    values.push(...statement.values);
+    return `s${index} AS (${statement.text.replace(PLACEHOLDER, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  return { text: `WITH ${parts.join(",\n")}\nSELECT 1`, values };
+}
+
+/** Runs the statements in one round trip, in the caller's transaction. */
+export async function runTogether(tx: PoolClient, statements: Statement[]): Promise<void> {
+  if (statements.length === 0) return;
+  await tx.query(together(statements));
+}
