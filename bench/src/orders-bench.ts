@@ -85,6 +85,9 @@ try {
   }
   client.close();
 
+  console.log(`(f) overload: a burst at ${4 * settings.connections} connections`);
+  const overload = await burst(4 * settings.connections);
+
   const report = renderOrdersReport({
     when: new Date(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`,
@@ -94,6 +97,7 @@ try {
     ratios: bursts.map((b, i) => b.acceptedPerSecond / (ceiling[i] ?? 1)),
     bursts,
     steps,
+    overload,
     ours: OURS,
     median,
   });
