@@ -64,13 +64,17 @@ class PoisonMessageError extends Error {
 }
 
 /**
- * Consumes CloudEvents-framed Protobuf events. Each event is applied in one
+ * Consumes CloudEvents-framed Protobuf events. Each event is applied in a
  * Postgres transaction together with its id in processed_events, so a
- * redelivery is skipped. Failures are retried with exponential backoff and
- * jitter: transient failures (a dependency down) until they pass, others up
- * to `maxAttempts`; a message that still fails is parked on `<topic>.dlq` with
- * the error in its headers and consumption goes on. The consume span continues the
- * producer's trace (parent/child, see docs/tracing.md).
+ * redelivery is skipped; the messages of a fetched batch share one
+ * transaction (up to MAX_CHUNK), which saves the BEGIN, COMMIT and
+ * bookkeeping insert per event, and each still gets its own consume span
+ * continuing its producer's trace (parent/child, see docs/tracing.md). When
+ * a batch fails, its messages are applied one by one: failures are retried
+ * with exponential backoff and jitter, transient ones (a dependency down)
+ * until they pass, others up to `maxAttempts`; a message that still fails
+ * is parked on `<topic>.dlq` with the error in its headers and consumption
+ * goes on.
  */
 export function createEventConsumer(options: EventConsumerOptions) {
   const { pool, logger, groupId } = options;

@@ -42,7 +42,7 @@ export interface OrderClient {
  * `timeoutMs` so a hang shows as a TIMEOUT failure instead of stalling the test.
  */
 export function orderClient(gatewayUrl: string, options: { timeoutMs?: number; maxSockets?: number } = {}): OrderClient {
-  const { timeoutMs = 15_000, maxSockets = 16 } = options;
+  const { timeoutMs = 15_000, maxSockets = 256 } = options;
   const agent = new Agent({ keepAlive: true, maxSockets });
   const url = new URL("/v1/orders", gatewayUrl);
   return {
@@ -155,6 +155,14 @@ export function startOrderLoad(client: OrderClient, options: LoadOptions): Runni
   });
   return { attempts, done };
 }
+
+/**
+ * The order rate of a fault-injection scenario: CHAOS_ORDERS_PER_SECOND when
+ * set (`npm run test:chaos` sets it to half the sustained rate that
+ * `npm run bench:orders` measured, see docs/reliability.md), else the
+ * scenario's own small rate (the quick runs inside `npm test`).
+ */
+export const chaosRate = (fallback: number): number => Number(process.env.CHAOS_ORDERS_PER_SECOND || fallback);
 
 /** "10 orders/s × 8 s, 4 customers", for the results table. */
 export const describeLoad = (options: { perSecond: number; durationMs: number }, customers: number) =>

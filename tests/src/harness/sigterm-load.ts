@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { signUp } from "./auth.js";
 import { acceptedIds, describeAttempt, onHand, outcomeCounts, settleAndCheck, unansweredButAccepted } from "./chaos.js";
 import { recordResult } from "./chaos-results.js";
-import { type Attempt, describeLoad, LOAD_PRODUCTS, type OrderClient, startOrderLoad } from "./load.js";
+import { type Attempt, chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, startOrderLoad } from "./load.js";
 import type { Stack } from "./stack.js";
 
-export const SIGTERM_LOAD = { perSecond: 10, durationMs: 6_000 };
+export const SIGTERM_LOAD = { perSecond: chaosRate(10), durationMs: 6_000 };
 
 /**
  * Steady order load; SIGTERM to one process once ten orders are in; the

@@ -4,11 +4,19 @@ import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { onHand, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import { type Attempt, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import {
+  type Attempt,
+  chaosRate,
+  describeLoad,
+  LOAD_PRODUCTS,
+  type OrderClient,
+  orderClient,
+  startOrderLoad,
+} from "../../src/harness/load.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 const CONCURRENT = 50;
-const LOAD = { perSecond: 10, durationMs: 4_000 };
+const LOAD = { perSecond: chaosRate(10), durationMs: 4_000 };
 
 let stack: Stack;
 let customers: SignedIn[];

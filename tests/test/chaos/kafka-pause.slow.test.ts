@@ -4,12 +4,12 @@ import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { acceptedIds, onHand, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
 import { localBrokerPid, withBrokerPaused } from "../../src/harness/kafka-broker.js";
-import { describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 const PAUSE_MS = 30_000;
 // The load runs inside the pause, which outlasts it by a few seconds.
-const LOAD = { perSecond: 5, durationMs: 25_000 };
+const LOAD = { perSecond: chaosRate(5), durationMs: 25_000 };
 const SETTLE_AFTER_RESUME_MS = 60_000;
 
 const broker = localBrokerPid();

@@ -3,14 +3,22 @@ import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { acceptedIds, describeAttempt, onHand, outcomeCounts, settleAndCheck, unexpectedAnswer } from "../../src/harness/chaos.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import { type Attempt, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import {
+  type Attempt,
+  chaosRate,
+  describeLoad,
+  LOAD_PRODUCTS,
+  type OrderClient,
+  orderClient,
+  startOrderLoad,
+} from "../../src/harness/load.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 // Fast since D2 was fixed (docs/reliability.md): a restarted orders serves
 // RPCs before its consumer group join, which waits for the killed member's
 // session to expire (10 s).
 
-const LOAD = { perSecond: 10, durationMs: 8_000 };
+const LOAD = { perSecond: chaosRate(10), durationMs: 8_000 };
 
 let stack: Stack;
 let customers: SignedIn[];

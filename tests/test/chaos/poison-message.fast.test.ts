@@ -11,10 +11,10 @@ import { acceptedIds, onHand, outcomeCounts, settleAndCheck, untilTerminal } fro
 import { recordResult } from "../../src/harness/chaos-results.js";
 import { infraEnv } from "../../src/harness/infra-env.js";
 import { collectTopic, header, partitionsOf, testKafka } from "../../src/harness/kafka-topics.js";
-import { describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
 import { repoRoot, type Stack, startStack } from "../../src/harness/stack.js";
 
-const LOAD = { perSecond: 5, durationMs: 6_000 };
+const LOAD = { perSecond: chaosRate(5), durationMs: 6_000 };
 // A length-delimited field whose length runs past the end: no Protobuf decoder can read it.
 const UNDECODABLE = Buffer.from([0x0a, 0xff]);
 

@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { acceptedIds, onHand, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import { describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
 import { providerControl } from "../../src/harness/provider.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -16,7 +16,7 @@ const ENV = {
   PAYMENTS_BREAKER_FAILURES: "3",
   PAYMENTS_BREAKER_COOLDOWN_MS: String(COOL_DOWN_MS),
 };
-const LOAD = { perSecond: 10, durationMs: 4_000 };
+const LOAD = { perSecond: chaosRate(10), durationMs: 4_000 };
 
 let stack: Stack;
 let customers: SignedIn[];

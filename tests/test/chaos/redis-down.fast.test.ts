@@ -3,11 +3,11 @@ import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { acceptedIds, onHand, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import { describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
 import { startPrivateRedis } from "../../src/harness/private-redis.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
-const LOAD = { perSecond: 10, durationMs: 8_000 };
+const LOAD = { perSecond: chaosRate(10), durationMs: 8_000 };
 
 let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
 let stack: Stack;
