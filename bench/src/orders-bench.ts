@@ -87,6 +87,9 @@ try {
 
   console.log(`(f) overload: a burst at ${4 * settings.connections} connections`);
   const overload = await burst(4 * settings.connections);
+  console.log(
+    `  ${Math.round(overload.acceptedPerSecond)} accepted/s; answers ${JSON.stringify(overload.statuses)}; errors ${overload.errors}`,
+  );
 
   const report = renderOrdersReport({
     when: new Date(),

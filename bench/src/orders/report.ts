@@ -58,6 +58,8 @@ export function renderOrdersReport(input: OrdersReportInput): string {
           `| (d) the same at ${best.rate} orders/s (c) | ${sumOf(best.cpuPerOrder, input.ours).toFixed(1)} ms | ≤ ${GOAL.cpuMs} ms | ${mark(sumOf(best.cpuPerOrder, input.ours) <= GOAL.cpuMs)} |`,
         ]
       : []),
+    `| (f) overload: ${4 * s.connections} connections for ${s.burstSeconds} s, goodput vs the peak of (b) | ${n(input.overload.acceptedPerSecond)} accepted/s = ${goodput.toFixed(2)}× | ≥ ${GOAL.goodput}× | ${mark(goodput >= GOAL.goodput)} |`,
+    `| (f) every refusal a quick 503 or 429 | ${refusals.map(([code, l]) => `${input.overload.statuses[code]}× ${code} (p99 ${n(l.p99)} ms, max ${n(l.max)} ms)`).join(", ") || "no refusals"}${unexpected.length > 0 ? `; other answers: ${unexpected.map(([code, count]) => `${count}× ${code}`).join(", ")}` : ""}${input.overload.errors > 0 ? `; ${input.overload.errors} connection errors/timeouts` : ""} | only 503/429 | ${mark(graceful)} |`,
     "",
     statuses.length > 0
       ? `Answers other than 202 in the bursts: ${statuses.map(([code, count]) => `${count}× ${code}`).join(", ")}.`
