@@ -25,7 +25,7 @@ trap 'rm -f "$results"' EXIT
 export CHAOS_RESULTS=$results
 # At real load (issue 9): half the sustained rate bench:orders held
 # (docs/benchmarks.md); override with CHAOS_ORDERS_PER_SECOND.
-export CHAOS_ORDERS_PER_SECOND=${CHAOS_ORDERS_PER_SECOND:-30}
+export CHAOS_ORDERS_PER_SECOND=${CHAOS_ORDERS_PER_SECOND:-25}
 
 step "chaos scenarios"
 status=0
