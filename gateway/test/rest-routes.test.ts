@@ -31,3 +31,9 @@ test("cache and access rules come from the emporium.api.v1 options", () => {
   assert.equal(routes.get("UpdateProduct")?.httpMethod, "PATCH");
   assert.equal(routes.get("GetProduct")?.access, Access.UNSPECIFIED);
 });
+
+test("list pages are cacheable from page_cache_max_age_seconds, single resources from cache_max_age_seconds", () => {
+  const routes = new Map(restRoutesOf([CatalogService]).map((r) => [r.method.name, r]));
+  assert.deepEqual(routes.get("ListProducts")?.pageCache, { maxAgeSeconds: 5, staleWhileRevalidateSeconds: 30 });
+  assert.equal(routes.get("GetProduct")?.pageCache, undefined);
+});

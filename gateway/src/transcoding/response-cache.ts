@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { LRUCache } from "lru-cache";
 import { setRoute } from "../tracing.js";
 
@@ -13,15 +14,43 @@ export interface CachedResponse {
   resourceId: string;
 }
 
+/** A cached first page of a collection (e.g. GET /v1/products?category=kitchen). */
+export interface CachedPage {
+  etag: string;
+  /** The JSON body; compressed copies are made once, on the first request that accepts them. */
+  body: Buffer;
+  encoded: { br?: Buffer; gzip?: Buffer };
+  cacheControl: string;
+  route: string;
+}
+
 /**
- * The gateway's own memory of cacheable responses (GET of one resource), so a
- * warm read costs no RPC and a matching If-None-Match no database work. Each
- * entry lives for the route's max-age at most and is dropped as soon as a
- * change event names its resource.
+ * The gateway's own memory of cacheable responses, so a warm read costs no
+ * RPC and a matching If-None-Match no database work:
+ * - single resources (GET of one product) by URL, answered by the edge
+ *   listener before the framework; dropped as soon as a change event names
+ *   their resource;
+ * - first pages of collections (`pages`) by normalised query, answered by the
+ *   transcoder (which negotiates their compression). Any change event drops
+ *   all of them.
+ * Every entry lives for its route's max-age at most.
+ *
+ * Why a change drops every page rather than the pages that hold the product:
+ * a change can move a product onto pages it was not on (a new price or name
+ * moves it between filters and sort positions), so knowing which pages it
+ * affects means evaluating every cached filter against the old and the new
+ * product. Changes are admin writes, rare next to reads; dropping every page
+ * costs one catalog query per common list per change, and is obviously
+ * correct. A generation counter makes it O(1) and closes the race with
+ * answers in flight: a page read before a change but answered after it would
+ * otherwise be stored stale until its max-age; it carries the generation it
+ * started in and is not stored once that has moved on.
  */
-export function createResponseCache(max = 10_000) {
+export function createResponseCache(max = 10_000, maxPages = 2_000) {
   const entries = new LRUCache<string, CachedResponse>({ max, ttlAutopurge: false });
   const keysByResource = new Map<string, Set<string>>();
+  const pages = new LRUCache<string, CachedPage>({ max: maxPages, ttlAutopurge: false });
+  let generation = 0;
   return {
     get: (key: string) => entries.get(key),
     set(key: string, value: CachedResponse, ttlMs: number) {
@@ -30,9 +59,20 @@ export function createResponseCache(max = 10_000) {
       keys.add(key);
       keysByResource.set(value.resourceId, keys);
     },
+    /** A resource changed: drops its own entries and every cached page (see above). */
     invalidate(resourceId: string) {
       for (const key of keysByResource.get(resourceId) ?? []) entries.delete(key);
       keysByResource.delete(resourceId);
+      generation++;
+      pages.clear();
+    },
+    pages: {
+      /** Taken when a page request starts; `set` stores its answer only if no change came in between. */
+      generation: () => generation,
+      get: (key: string) => pages.get(key),
+      set(key: string, page: CachedPage, ttlMs: number, startedIn: number): void {
+        if (startedIn === generation) pages.set(key, page, { ttl: ttlMs });
+      },
     },
   };
 }
@@ -55,6 +95,52 @@ export function writeCachedResponse(req: IncomingMessage, res: ServerResponse, e
   res.setHeader("Content-Length", entry.body.length);
   res.end(entry.body);
 }
+
+/** A collection page's ETag: its content's hash (the same on every gateway, unlike any local counter). */
+export function pageEtag(body: Buffer): string {
+  return `W/"p.${createHash("sha1").update(body).digest("base64url").slice(0, 22)}"`;
+}
+
+/**
+ * Answers with a cached page: 304 when If-None-Match matches, else 200 with
+ * the stored bytes in the encoding the client prefers (br, then gzip; small
+ * bodies as they are), compressed once per entry rather than per request.
+ * `accepts` is express's `req.acceptsEncodings`.
+ */
+export function writeCachedPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  page: CachedPage,
+  accepts: (encodings: string[]) => string | false,
+): void {
+  setRoute(res, page.route);
+  res.setHeader("ETag", page.etag);
+  res.setHeader("Cache-Control", page.cacheControl);
+  res.setHeader("Vary", "Accept-Encoding, Origin");
+  if (noneMatch(req.headers["if-none-match"], page.etag)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  const encoding = page.body.length < COMPRESS_FROM_BYTES ? "identity" : accepts(["br", "gzip", "identity"]);
+  let body = page.body;
+  if (encoding === "br") {
+    page.encoded.br ??= brotliCompressSync(page.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 6 } });
+    body = page.encoded.br;
+  } else if (encoding === "gzip") {
+    page.encoded.gzip ??= gzipSync(page.body);
+    body = page.encoded.gzip;
+  }
+  // A Content-Encoding of our own also tells the compression middleware to leave the body alone.
+  if (body !== page.body) res.setHeader("Content-Encoding", encoding as string);
+  res.statusCode = 200;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", body.length);
+  res.end(body);
+}
+
+/** The same threshold as the gateway's compression middleware (app.ts). */
+const COMPRESS_FROM_BYTES = 1024;
 
 /** A weak ETag from the resource's version and the field set it was rendered with. */
 export function etagOf(version: string, fields: readonly string[]): string {

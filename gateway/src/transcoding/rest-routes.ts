@@ -24,6 +24,8 @@ export interface RestRoute {
   idempotencyKeyRequired: boolean;
   /** HTTP caching of the response, when the method allows it. */
   cache?: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number } | undefined;
+  /** HTTP caching of list pages, and the gateway's memory of first pages (page_cache_max_age_seconds). */
+  pageCache?: { maxAgeSeconds: number; staleWhileRevalidateSeconds: number } | undefined;
 }
 
 const fail = (method: DescMethod, why: string): never => {
@@ -49,6 +51,15 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
   if (rule.responseBody !== "" && !outputFields.has(rule.responseBody))
     fail(method, `response_body ${rule.responseBody} is not in the response`);
   const response = hasOption(method, http_response) ? getOption(method, http_response) : undefined;
+  const routeAccess = hasOption(method, access) ? getOption(method, access) : Access.UNSPECIFIED;
+  if (response && response.pageCacheMaxAgeSeconds > 0) {
+    if (httpMethod !== "GET") fail(method, "only GET responses can be cached");
+    if (!inputFields.has("page_token") || !method.output.fields.some((field) => field.fieldKind === "list") || rule.responseBody !== "") {
+      fail(method, "page_cache_max_age_seconds needs a list method (page_token in, a repeated field out, the whole response)");
+    }
+    // The gateway keeps pages for anyone who asks: one caller's page must never be another's.
+    if (routeAccess !== Access.UNSPECIFIED) fail(method, "only public list pages can be cached");
+  }
   return {
     httpMethod,
     path,
@@ -58,11 +69,15 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
     responseBody: rule.responseBody,
     successStatus: response?.status || 200,
     locationTemplate: response?.location ?? "",
-    access: hasOption(method, access) ? getOption(method, access) : Access.UNSPECIFIED,
+    access: routeAccess,
     idempotencyKeyRequired: hasOption(method, idempotency_key_required) && getOption(method, idempotency_key_required),
     cache:
       response && response.cacheMaxAgeSeconds > 0
         ? { maxAgeSeconds: response.cacheMaxAgeSeconds, staleWhileRevalidateSeconds: response.staleWhileRevalidateSeconds }
+        : undefined,
+    pageCache:
+      response && response.pageCacheMaxAgeSeconds > 0
+        ? { maxAgeSeconds: response.pageCacheMaxAgeSeconds, staleWhileRevalidateSeconds: response.staleWhileRevalidateSeconds }
         : undefined,
   };
 }

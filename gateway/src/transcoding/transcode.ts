@@ -7,7 +7,15 @@ import type { Request, Response } from "express";
 import { sendError, sendProblem } from "../problem-response.js";
 import { violationFromJsonError } from "./json-errors.js";
 import { type Query, requestJson } from "./request-json.js";
-import { etagOf, type ResponseCache, versionFromEtag, writeCachedResponse } from "./response-cache.js";
+import {
+  type CachedPage,
+  etagOf,
+  pageEtag,
+  type ResponseCache,
+  versionFromEtag,
+  writeCachedPage,
+  writeCachedResponse,
+} from "./response-cache.js";
 import { fillLocation, requestedFields, sparse, valueAt } from "./response-shaping.js";
 import type { RestRoute } from "./rest-routes.js";
 
@@ -29,6 +37,26 @@ export interface TranscodeOptions {
 const hasField = (route: RestRoute, name: string) => route.method.input.fields.some((field) => field.name === name);
 
 /**
+ * The cache key of a first page: the route and its query parameters in name
+ * order, the paths of `fields` sorted (their order does not change the
+ * answer). Undefined for a later page (a page token) and for a repeated
+ * parameter, which is a 400 that must not hit the key of a valid request.
+ */
+export function firstPageKey(template: string, query: Query): string | undefined {
+  const parts: string[] = [];
+  for (const name of Object.keys(query).sort()) {
+    const value = query[name];
+    if (typeof value !== "string") return undefined;
+    if (name === "page_token") {
+      if (value !== "") return undefined;
+      continue;
+    }
+    parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(name === "fields" ? value.split(",").sort().join(",") : value)}`);
+  }
+  return `${template}?${parts.join("&")}`;
+}
+
+/**
  * Serves one REST route by calling its RPC: JSON in (body, query, path) ->
  * request message -> internal call under the edge's deadline -> JSON out
  * (snake_case field names, defaults included). Cacheable routes are answered
@@ -39,6 +67,11 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
   const call = (client as unknown as Record<string, UnaryCall>)[route.method.localName];
   if (!call) throw new Error(`client has no method ${route.method.localName}`);
   const takesExpectedVersion = hasField(route, "expected_version");
+  // A list route whose pages are cacheable (rest-routes.ts checked it is public and pages).
+  const pageCache = route.pageCache;
+  const collection = pageCache !== undefined;
+  const pageCacheControl =
+    pageCache && `public, max-age=${pageCache.maxAgeSeconds}, stale-while-revalidate=${pageCache.staleWhileRevalidateSeconds}`;
   const cacheControl =
     route.cache && `public, max-age=${route.cache.maxAgeSeconds}, stale-while-revalidate=${route.cache.staleWhileRevalidateSeconds}`;
 
@@ -48,6 +81,16 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
     res.once("close", () => {
       if (!res.writableFinished) hangUp.abort();
     });
+    const pages = options.responseCache.pages;
+    const pageKey = collection ? firstPageKey(route.path.template, req.query as Query) : undefined;
+    if (pageKey !== undefined) {
+      const hit = pages.get(pageKey);
+      if (hit) {
+        writeCachedPage(req, res, hit, (encodings) => req.acceptsEncodings(encodings));
+        return;
+      }
+    }
+    const generation = pages.generation();
     try {
       const json = requestJson(route, req.body, req.query as Query, pathParams);
       if (takesExpectedVersion) {
@@ -89,6 +132,19 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       if (route.locationTemplate) res.setHeader("Location", fillLocation(route.locationTemplate, body));
       const version = valueAt(whole, "version");
       if (takesExpectedVersion && version !== undefined) res.setHeader("ETag", etagOf(String(version), []));
+      if (pageCache && pageCacheControl) {
+        const bytes = Buffer.from(JSON.stringify(payload));
+        const page: CachedPage = {
+          etag: pageEtag(bytes),
+          body: bytes,
+          encoded: {},
+          cacheControl: pageCacheControl,
+          route: route.path.template,
+        };
+        if (pageKey !== undefined) pages.set(pageKey, page, pageCache.maxAgeSeconds * 1_000, generation);
+        writeCachedPage(req, res, page, (encodings) => req.acceptsEncodings(encodings));
+        return;
+      }
       if (route.cache && cacheControl && version !== undefined) {
         // Stored only for public GET routes: the edge listener answers them before any access check.
         const entry = {

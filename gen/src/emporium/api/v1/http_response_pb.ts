@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/api/v1/http_response.proto.
  */
 export const file_emporium_api_v1_http_response: GenFile = /*@__PURE__*/
-  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIncKDEh0dHBSZXNwb25zZRIOCgZzdGF0dXMYASABKAUSEAoIbG9jYXRpb24YAiABKAkSHQoVY2FjaGVfbWF4X2FnZV9zZWNvbmRzGAMgASgFEiYKHnN0YWxlX3doaWxlX3JldmFsaWRhdGVfc2Vjb25kcxgEIAEoBSpICgZBY2Nlc3MSFgoSQUNDRVNTX1VOU1BFQ0lGSUVEEAASEAoMQUNDRVNTX0FETUlOEAESFAoQQUNDRVNTX1NJR05FRF9JThACOmQKDWh0dHBfcmVzcG9uc2USHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjRhgMgASgLMh0uZW1wb3JpdW0uYXBpLnYxLkh0dHBSZXNwb25zZVIMaHR0cFJlc3BvbnNlOlEKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNKGAyABKA4yFy5lbXBvcml1bS5hcGkudjEuQWNjZXNzUgZhY2Nlc3M6WgoYaWRlbXBvdGVuY3lfa2V5X3JlcXVpcmVkEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY04YDIAEoCFIWaWRlbXBvdGVuY3lLZXlSZXF1aXJlZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIpsBCgxIdHRwUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEhAKCGxvY2F0aW9uGAIgASgJEh0KFWNhY2hlX21heF9hZ2Vfc2Vjb25kcxgDIAEoBRImCh5zdGFsZV93aGlsZV9yZXZhbGlkYXRlX3NlY29uZHMYBCABKAUSIgoacGFnZV9jYWNoZV9tYXhfYWdlX3NlY29uZHMYBSABKAUqSAoGQWNjZXNzEhYKEkFDQ0VTU19VTlNQRUNJRklFRBAAEhAKDEFDQ0VTU19BRE1JThABEhQKEEFDQ0VTU19TSUdORURfSU4QAjpkCg1odHRwX3Jlc3BvbnNlEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY0YYDIAEoCzIdLmVtcG9yaXVtLmFwaS52MS5IdHRwUmVzcG9uc2VSDGh0dHBSZXNwb25zZTpRCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjShgMgASgOMhcuZW1wb3JpdW0uYXBpLnYxLkFjY2Vzc1IGYWNjZXNzOloKGGlkZW1wb3RlbmN5X2tleV9yZXF1aXJlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNOGAyABKAhSFmlkZW1wb3RlbmN5S2V5UmVxdWlyZWRiBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * HttpResponse tells the public gateway how to answer a successful REST call
@@ -54,6 +54,18 @@ export type HttpResponse = Message<"emporium.api.v1.HttpResponse"> & {
    * @generated from field: int32 stale_while_revalidate_seconds = 4;
    */
   staleWhileRevalidateSeconds: number;
+
+  /**
+   * For a method that answers a page of a list (a `page_token` in, a
+   * repeated field out): when above zero, pages are cacheable for this long
+   * (Cache-Control with stale_while_revalidate_seconds, an ETag that hashes
+   * the page, If-None-Match answered with 304), and the gateway keeps first
+   * pages (no page_token) in its own memory for as long, dropping them all
+   * on any change event it hears.
+   *
+   * @generated from field: int32 page_cache_max_age_seconds = 5;
+   */
+  pageCacheMaxAgeSeconds: number;
 };
 
 /**
