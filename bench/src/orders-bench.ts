@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { infraEnv } from "@emporium/tests/harness/infra-env";
 import { orderClient } from "@emporium/tests/harness/load";
 import { startStack } from "@emporium/tests/harness/stack";
+import { measureLists, renderListsTable } from "./lists.js";
 import { type BurstResult, orderBurst } from "./orders/burst.js";
 import { signUpCustomers } from "./orders/customers.js";
 import { preparePgbench } from "./orders/pgbench.js";
@@ -91,6 +92,9 @@ try {
     `  ${Math.round(overload.acceptedPerSecond)} accepted/s; answers ${JSON.stringify(overload.statuses)}; errors ${overload.errors}`,
   );
 
+  console.log("(e) lists: the gateway against express + pg on the same table");
+  const lists = await measureLists(stack, { rounds: settings.rounds, seconds: 5, connections: settings.connections });
+
   const report = renderOrdersReport({
     when: new Date(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`,
@@ -101,6 +105,7 @@ try {
     bursts,
     steps,
     overload,
+    lists: renderListsTable(lists),
     ours: OURS,
     median,
   });

@@ -10,6 +10,8 @@ export interface OrdersReportInput {
   ratios: number[];
   bursts: (BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number })[];
   steps: StepResult[];
+  /** (e), as bench/src/lists.ts renders it. */
+  lists: string;
   /** A burst at 4× the connections of (b). */
   overload: BurstResult;
   /** Our processes, in table order (others, like the provider simulator, are shown apart). */
@@ -83,5 +85,9 @@ export function renderOrdersReport(input: OrdersReportInput): string {
         `| ${name}${others.includes(name) ? " (not ours)" : ""} | ${(burstCpu.get(name) ?? 0).toFixed(2)} | ${best ? (best.cpuPerOrder.get(name) ?? 0).toFixed(2) : ""} |`,
     ),
     `| **ours, summed** | **${burstSum.toFixed(1)}** | **${best ? sumOf(best.cpuPerOrder, input.ours).toFixed(1) : ""}** |`,
+    "",
+    "(e) `GET /v1/products?page_size=20` at 64 connections, in interleaved rounds of 5 s (`bench/src/lists.ts`, also `npm run bench:lists`):",
+    "",
+    input.lists,
   ].join("\n");
 }

@@ -1,4 +1,4 @@
-import type { PoolClient } from "./pool.js";
+import type { Pool, PoolClient } from "./pool.js";
 
 /** One parameterised SQL statement, as node-postgres takes it. */
 export interface Statement {
@@ -30,8 +30,12 @@ export function together(statements: Statement[]): Statement {
   return { text: `WITH ${parts.join(",\n")}\nSELECT 1`, values };
 }
 
-/** Runs the statements in one round trip, in the caller's transaction. */
-export async function runTogether(tx: PoolClient, statements: Statement[]): Promise<void> {
+/**
+ * Runs the statements in one round trip: in the caller's transaction when
+ * given a client, or, given the pool, as one statement of its own, which
+ * Postgres runs atomically (all or nothing) without BEGIN and COMMIT.
+ */
+export async function runTogether(db: Pool | PoolClient, statements: Statement[]): Promise<void> {
   if (statements.length === 0) return;
-  await tx.query(together(statements));
+  await db.query(together(statements));
 }

@@ -44,6 +44,13 @@ export interface EventConsumerOptions {
   baseBackoffMs?: number;
   /** No retry waits longer than this (10 s). */
   maxBackoffMs?: number;
+  /**
+   * Partitions handled at once, each its own transaction (1). More only
+   * where events of different keys never lock the same rows (orders: each
+   * event locks its own order; not inventory, whose events lock shared stock
+   * rows and could lock them in opposite orders in two batches).
+   */
+  partitionsAtOnce?: number;
 }
 
 /** Most messages applied in one transaction. */
@@ -284,10 +291,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
     async start(): Promise<void> {
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: true });
-      // One partition at a time: a batch's transaction locks the rows of many
-      // events (stock of many products), and two at once in one process
-      // could lock them in opposite orders.
-      await consumer.run({ partitionsConsumedConcurrently: 1, eachBatchAutoResolve: false, eachBatch: handleBatch });
+      await consumer.run({
+        partitionsConsumedConcurrently: options.partitionsAtOnce ?? 1,
+        eachBatchAutoResolve: false,
+        eachBatch: handleBatch,
+      });
     },
     /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
     async stop(): Promise<void> {

@@ -3,6 +3,8 @@ import type { Logger } from "../log/logger.js";
 export interface Worker {
   name: string;
   start(): void;
+  /** Runs now instead of after the pause (new work arrived); a run in progress goes again when it ends. */
+  wake(): void;
   /** Resolves once the current run (if any) has finished. */
   stop(): Promise<void>;
 }
@@ -21,7 +23,12 @@ export function createPeriodicWorker(options: {
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
+  let inRun = false;
+  let wokenDuringRun = false;
   const tick = () => {
+    timer = undefined;
+    inRun = true;
+    wokenDuringRun = false;
     current = options
       .run()
       .then(
@@ -32,7 +39,8 @@ export function createPeriodicWorker(options: {
         },
       )
       .then((busy) => {
-        if (running) timer = setTimeout(tick, busy ? 0 : options.intervalMs);
+        inRun = false;
+        if (running) timer = setTimeout(tick, busy || wokenDuringRun ? 0 : options.intervalMs);
       });
   };
   return {
@@ -41,6 +49,15 @@ export function createPeriodicWorker(options: {
       if (running) return;
       running = true;
       timer = setTimeout(tick, options.intervalMs);
+    },
+    wake() {
+      if (!running) return;
+      if (inRun) {
+        wokenDuringRun = true;
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(tick, 0);
     },
     async stop() {
       running = false;

@@ -57,7 +57,12 @@ export interface ServiceDefinition {
    * the service starts, so limits can come from its config.
    */
   admission?: () => AdmissionTable;
-  consumer?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => HandlerEntry[] };
+  consumer?: {
+    topics: (prefix: string) => string[];
+    handlers: (ctx: ServiceContext) => HandlerEntry[];
+    /** Partitions applied at once (see EventConsumerOptions.partitionsAtOnce); 1 unless the handlers' rows cannot conflict. */
+    partitionsAtOnce?: number;
+  };
   /** Events every instance must hear (cache invalidation), not just one per group. */
   broadcast?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => BroadcastHandler[] };
   /** Whether the service caches in Redis. */
@@ -161,6 +166,7 @@ export async function startService(definition: ServiceDefinition, env = process.
       groupId: `${config.KAFKA_TOPIC_PREFIX}${definition.name}`,
       topics: definition.consumer.topics(config.KAFKA_TOPIC_PREFIX),
       handlers: definition.consumer.handlers(ctx),
+      partitionsAtOnce: definition.consumer.partitionsAtOnce,
     });
     await consumer.start();
   }

@@ -88,5 +88,7 @@ export const ordersService: ServiceDefinition = {
   consumer: {
     topics: (prefix) => [orderTopics(prefix).inventory, orderTopics(prefix).payments],
     handlers: (ctx) => orderEventHandlers({ store: orderStore, topics: orderTopics(ctx.topicPrefix), logger: ctx.logger }),
+    // Each event locks only its own order's row (key = order id): partitions cannot conflict.
+    partitionsAtOnce: 6,
   },
 };

@@ -32,7 +32,8 @@ const config = () =>
     /** ...and lets a probe through after this long. */
     PAYMENTS_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
     PAYMENTS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-    PAYMENTS_WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(200),
+    /** How often the worker looks for due payments without being woken (new payments wake it at once). */
+    PAYMENTS_WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
   });
 
 /** One breaker per process: every payment shares what it learns about the provider. */
@@ -71,6 +72,8 @@ export const paymentsService: ServiceDefinition = {
   consumer: {
     topics: (prefix) => [paymentTopics(prefix).orders],
     handlers: () => paymentEventHandlers({ store: paymentStore }),
+    // Each event inserts its own order's payment: partitions cannot conflict.
+    partitionsAtOnce: 3,
   },
   workers: (ctx) => {
     const settings = config();

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { PaymentFailedSchema, PaymentSucceededSchema } from "@emporium/gen/emporium/payments/v1/payments_events_pb";
-import { type Pool, withTransaction } from "@emporium/platform/db/pool";
-import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import type { Pool } from "@emporium/platform/db/pool";
+import { runTogether, type Statement } from "@emporium/platform/db/statement";
+import { outboxInsert } from "@emporium/platform/kafka/outbox";
 import type { Logger } from "@emporium/platform/log/logger";
 import { BreakerOpenError, type createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
 import { backoffDelay, retry } from "@emporium/platform/resilience/retry";
@@ -49,30 +50,31 @@ export async function chargePayment(deps: ChargeDeps, payment: PaymentRow): Prom
         ),
       { maxAttempts: settings.attemptsPerRound, attemptTimeoutMs: settings.attemptTimeoutMs, baseDelayMs: 100, maxDelayMs: 1_000 },
     );
-    await withTransaction(deps.pool, async (tx) => {
-      if (outcome.status === "captured") {
-        await deps.store.finish(tx, orderId, { status: "CAPTURED", chargeId: outcome.chargeId });
-        await appendToOutbox(tx, {
+    // The payment's end and its event in one statement (atomic on its own: no BEGIN/COMMIT).
+    if (outcome.status === "captured") {
+      await runTogether(deps.pool, [
+        deps.store.finishStatement(orderId, { status: "CAPTURED", chargeId: outcome.chargeId }),
+        outboxInsert({
           topic: deps.topic,
           key: orderId,
           source: EVENT_SOURCE,
           schema: PaymentSucceededSchema,
           message: create(PaymentSucceededSchema, { orderId, chargeId: outcome.chargeId, amount }),
-        });
-      } else {
-        await fail(tx, "declined by the payment provider");
-      }
-    });
+        }).statement,
+      ]);
+    } else {
+      await runTogether(deps.pool, failure("declined by the payment provider"));
+    }
   } catch (error) {
     if (error instanceof ChargeRejectedError) {
       deps.logger.error({ err: error, orderId }, "the payment provider refused the charge request");
-      await withTransaction(deps.pool, (tx) => fail(tx, "refused by the payment provider"));
+      await runTogether(deps.pool, failure("refused by the payment provider"));
       return;
     }
     const waited = Date.now() - payment.created_at.getTime();
     if (waited >= settings.maxWaitMs) {
       deps.logger.warn({ orderId, waitedMs: waited }, "payment provider unavailable past the maximum wait; the payment fails");
-      await withTransaction(deps.pool, (tx) => fail(tx, "payment provider unavailable"));
+      await runTogether(deps.pool, failure("payment provider unavailable"));
       return;
     }
     const delay =
@@ -81,14 +83,16 @@ export async function chargePayment(deps: ChargeDeps, payment: PaymentRow): Prom
     await deps.store.retryAt(deps.pool, orderId, new Date(Date.now() + delay), "waiting for the payment provider");
   }
 
-  async function fail(tx: Parameters<PaymentStore["finish"]>[0], reason: string): Promise<void> {
-    await deps.store.finish(tx, orderId, { status: "FAILED", reason });
-    await appendToOutbox(tx, {
-      topic: deps.topic,
-      key: orderId,
-      source: EVENT_SOURCE,
-      schema: PaymentFailedSchema,
-      message: create(PaymentFailedSchema, { orderId, reason }),
-    });
+  function failure(reason: string): Statement[] {
+    return [
+      deps.store.finishStatement(orderId, { status: "FAILED", reason }),
+      outboxInsert({
+        topic: deps.topic,
+        key: orderId,
+        source: EVENT_SOURCE,
+        schema: PaymentFailedSchema,
+        message: create(PaymentFailedSchema, { orderId, reason }),
+      }).statement,
+    ];
   }
 }

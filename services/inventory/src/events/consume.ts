@@ -1,8 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { StockRejectedSchema, StockReleasedSchema, StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
 import { OrderCancelledSchema, OrderConfirmedSchema, OrderPlacedSchema } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
+import { runTogether } from "@emporium/platform/db/statement";
 import { type HandlerEntry, on } from "@emporium/platform/kafka/event-consumer";
-import { appendToOutbox } from "@emporium/platform/kafka/outbox";
+import { appendToOutbox, outboxInsert } from "@emporium/platform/kafka/outbox";
 import { planReservation } from "../domain/reservation.js";
 import type { StockStore } from "../store/stock-store.js";
 import { EVENT_SOURCE, type InventoryTopics } from "./topics.js";
@@ -26,12 +27,12 @@ export function inventoryEventHandlers({ store, topics }: Deps): HandlerEntry[] 
       const plan = planReservation(lines, available);
       const envelope = { topic: topics.inventory, key: order.id, source: EVENT_SOURCE };
       if (plan.ok) {
-        await store.hold(tx, order.id, plan.lines);
-        await appendToOutbox(tx, {
+        const reserved = outboxInsert({
           ...envelope,
           schema: StockReservedSchema,
           message: create(StockReservedSchema, { orderId: order.id, lines: plan.lines }),
         });
+        await runTogether(tx, [...store.holdStatements(order.id, plan.lines), reserved.statement]);
       } else {
         await appendToOutbox(tx, {
           ...envelope,

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import { runTogether, type Statement } from "@emporium/platform/db/statement";
 import type { RequestedLine } from "../domain/reservation.js";
 
 export interface StockRow {
@@ -28,18 +29,27 @@ export const stockStore = {
     return new Map(rows.map((row) => [row.product_id, Number(row.available)]));
   },
 
+  /** The statements that hold an order's units (available → reserved) and record the reservation; run with its event (db/statement.ts). */
+  holdStatements(orderId: string, lines: RequestedLine[]): Statement[] {
+    const products = lines.map((l) => l.productId);
+    const quantities = lines.map((l) => l.quantity);
+    return [
+      {
+        text: `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::int[]) AS w(product_id, quantity))
+               UPDATE stock s SET available = s.available - w.quantity, reserved = s.reserved + w.quantity, updated_at = now()
+                 FROM wanted w WHERE s.product_id = w.product_id`,
+        values: [products, quantities],
+      },
+      {
+        text: `INSERT INTO reservations (order_id, product_id, quantity, status)
+               SELECT $1, product_id, quantity, 'HELD' FROM unnest($2::text[], $3::int[]) AS w(product_id, quantity)`,
+        values: [orderId, products, quantities],
+      },
+    ];
+  },
+
   async hold(tx: PoolClient, orderId: string, lines: RequestedLine[]): Promise<void> {
-    await tx.query(
-      `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::int[]) AS w(product_id, quantity))
-       UPDATE stock s SET available = s.available - w.quantity, reserved = s.reserved + w.quantity, updated_at = now()
-         FROM wanted w WHERE s.product_id = w.product_id`,
-      [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
-    );
-    await tx.query(
-      `INSERT INTO reservations (order_id, product_id, quantity, status)
-       SELECT $1, product_id, quantity, 'HELD' FROM unnest($2::text[], $3::int[]) AS w(product_id, quantity)`,
-      [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity)],
-    );
+    await runTogether(tx, stockStore.holdStatements(orderId, lines));
   },
 
   /**
@@ -48,17 +58,15 @@ export const stockStore = {
    * (none when there was nothing held: never reserved, or already ended).
    */
   async settle(tx: PoolClient, orderId: string, outcome: "SOLD" | "RELEASED"): Promise<RequestedLine[]> {
-    const { rows } = await tx.query<{ product_id: string; quantity: number }>(
-      `UPDATE reservations SET status = $2 WHERE order_id = $1 AND status = 'HELD' RETURNING product_id, quantity`,
-      [orderId, outcome],
-    );
-    if (rows.length === 0) return [];
+    // One round trip: the reservation ends and its units move in one statement.
     const moved = outcome === "SOLD" ? "sold = s.sold + r.quantity" : "available = s.available + r.quantity";
-    await tx.query(
-      `WITH ended AS (SELECT * FROM unnest($1::text[], $2::int[]) AS r(product_id, quantity))
+    const { rows } = await tx.query<{ product_id: string; quantity: number }>(
+      `WITH ended AS (
+         UPDATE reservations SET status = $2 WHERE order_id = $1 AND status = 'HELD' RETURNING product_id, quantity)
        UPDATE stock s SET reserved = s.reserved - r.quantity, ${moved}, updated_at = now()
-         FROM ended r WHERE s.product_id = r.product_id`,
-      [rows.map((r) => r.product_id), rows.map((r) => r.quantity)],
+         FROM ended r WHERE s.product_id = r.product_id
+       RETURNING r.product_id, r.quantity`,
+      [orderId, outcome],
     );
     return rows.map((row) => ({ productId: row.product_id, quantity: row.quantity }));
   },

@@ -1,16 +1,18 @@
 import type { PoolClient } from "@emporium/platform/db/pool";
+import { runTogether } from "@emporium/platform/db/statement";
 import type { Order, OrderStatus } from "../domain/order.js";
 import { nextStatus, type OrderEvent } from "../domain/order-status.js";
 import type { OrderStore } from "../store/order-store.js";
-import { publishSagaStep, publishStatusChanged } from "./publish.js";
+import { sagaStepEvents, statusChangedEvent } from "./publish.js";
 
 export type AdvanceOutcome = { applied: true; order: Order } | { applied: false; status: OrderStatus | undefined };
 
 /**
  * Moves an order on by one saga event, in the caller's transaction: locks
- * the order, applies the transition if it is allowed from the current status
- * (a late or repeated event is a no-op), and writes the change and its saga
- * event to the outbox.
+ * and reads the order, applies the transition if it is allowed from the
+ * current status (a late or repeated event is a no-op), and writes the new
+ * status with its OrderStatusChanged and saga events to the outbox, in one
+ * statement: two round trips in all.
  */
 export async function advanceOrder(
   tx: PoolClient,
@@ -19,12 +21,14 @@ export async function advanceOrder(
   event: OrderEvent,
   reason: string,
 ): Promise<AdvanceOutcome> {
-  const current = await deps.store.lockStatus(tx, orderId);
-  const next = current && nextStatus(current, event);
-  if (!current || !next) return { applied: false, status: current };
-  await deps.store.setStatus(tx, orderId, next, reason);
-  const order = (await deps.store.get(tx, orderId)) as Order;
-  await publishStatusChanged(tx, deps.topic, { orderId, from: current, to: next, reason });
-  await publishSagaStep(tx, deps.topic, order, next, reason);
+  const current = await deps.store.lock(tx, orderId);
+  const next = current && nextStatus(current.status, event);
+  if (!current || !next) return { applied: false, status: current?.status };
+  const order: Order = { ...current, status: next, statusReason: reason, updatedAt: new Date() };
+  await runTogether(tx, [
+    deps.store.statusStatement(order),
+    statusChangedEvent(deps.topic, { orderId, from: current.status, to: next, reason }),
+    ...sagaStepEvents(deps.topic, order),
+  ]);
   return { applied: true, order };
 }

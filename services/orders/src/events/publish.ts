@@ -6,9 +6,8 @@ import {
   OrderPlacedSchema,
   OrderStatusChangedSchema,
 } from "@emporium/gen/emporium/orders/v1/orders_events_pb";
-import type { PoolClient } from "@emporium/platform/db/pool";
 import type { Statement } from "@emporium/platform/db/statement";
-import { appendToOutbox, outboxInsert } from "@emporium/platform/kafka/outbox";
+import { outboxInsert } from "@emporium/platform/kafka/outbox";
 import type { Order, OrderStatus } from "../domain/order.js";
 import { toProtoOrder, toProtoStatus } from "../proto-mapping.js";
 import { EVENT_SOURCE } from "./topics.js";
@@ -24,12 +23,12 @@ export function orderPlacedEvent(topic: string, order: Order): Statement {
   }).statement;
 }
 
-export function publishStatusChanged(
-  tx: PoolClient,
+/** The outbox row of an OrderStatusChanged. */
+export function statusChangedEvent(
   topic: string,
   change: { orderId: string; from: OrderStatus; to: OrderStatus; reason: string },
-): Promise<string> {
-  return appendToOutbox(tx, {
+): Statement {
+  return outboxInsert({
     topic,
     key: change.orderId,
     source: EVENT_SOURCE,
@@ -40,33 +39,43 @@ export function publishStatusChanged(
       status: toProtoStatus(change.to),
       reason: change.reason,
     }),
-  });
+  }).statement;
 }
 
 /**
- * The saga's own event for a status change, besides OrderStatusChanged:
- * payments charges on OrderAwaitingPayment, inventory sells on
- * OrderConfirmed and releases on OrderCancelled.
+ * The outbox rows of the saga's own event for a status change, besides
+ * OrderStatusChanged: payments charges on OrderAwaitingPayment, inventory
+ * sells on OrderConfirmed and releases on OrderCancelled; other statuses
+ * have none.
  */
-export async function publishSagaStep(tx: PoolClient, topic: string, order: Order, to: OrderStatus, reason: string): Promise<void> {
+export function sagaStepEvents(topic: string, order: Order): Statement[] {
   const envelope = { topic, key: order.id, source: EVENT_SOURCE };
-  if (to === "AWAITING_PAYMENT") {
-    await appendToOutbox(tx, {
-      ...envelope,
-      schema: OrderAwaitingPaymentSchema,
-      message: create(OrderAwaitingPaymentSchema, {
-        orderId: order.id,
-        customerId: order.customerId,
-        amount: { currencyCode: order.currency, amountMinor: order.totalMinor },
-      }),
-    });
-  } else if (to === "CONFIRMED") {
-    await appendToOutbox(tx, { ...envelope, schema: OrderConfirmedSchema, message: create(OrderConfirmedSchema, { orderId: order.id }) });
-  } else if (to === "CANCELLED") {
-    await appendToOutbox(tx, {
-      ...envelope,
-      schema: OrderCancelledSchema,
-      message: create(OrderCancelledSchema, { orderId: order.id, reason }),
-    });
+  switch (order.status) {
+    case "AWAITING_PAYMENT":
+      return [
+        outboxInsert({
+          ...envelope,
+          schema: OrderAwaitingPaymentSchema,
+          message: create(OrderAwaitingPaymentSchema, {
+            orderId: order.id,
+            customerId: order.customerId,
+            amount: { currencyCode: order.currency, amountMinor: order.totalMinor },
+          }),
+        }).statement,
+      ];
+    case "CONFIRMED":
+      return [
+        outboxInsert({ ...envelope, schema: OrderConfirmedSchema, message: create(OrderConfirmedSchema, { orderId: order.id }) }).statement,
+      ];
+    case "CANCELLED":
+      return [
+        outboxInsert({
+          ...envelope,
+          schema: OrderCancelledSchema,
+          message: create(OrderCancelledSchema, { orderId: order.id, reason: order.statusReason }),
+        }).statement,
+      ];
+    default:
+      return [];
   }
 }

@@ -43,6 +43,17 @@ const SELECT_ORDERS = `
   SELECT ${ORDER_COLUMNS}, o.created_at::text AS sort_key
     FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id`;
 
+// The order row locked for the rest of the transaction, with its lines
+// (a subquery: FOR UPDATE cannot lock a grouped join).
+const LOCK_ORDER = `
+  SELECT o.id, o.customer_id, o.status, o.status_reason, o.currency, o.total_minor, o.created_at, o.updated_at,
+         COALESCE((SELECT json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor::text)
+                            ORDER BY l.line_no)
+                     FROM order_lines l WHERE l.order_id = o.id), '[]') AS lines
+    FROM orders o
+   WHERE o.id = $1
+     FOR UPDATE OF o`;
+
 const SELECT_ORDER = `
   SELECT ${ORDER_COLUMNS}
     FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id
@@ -132,6 +143,20 @@ export const orderStore = {
       [olderThan, limit],
     );
     return rows.map((row) => row.id);
+  },
+
+  /** Reads an order with its lines and locks its row for the rest of the transaction. */
+  async lock(tx: PoolClient, id: string): Promise<Order | undefined> {
+    const { rows } = await tx.query<OrderRow>(LOCK_ORDER, [id]);
+    return rows[0] && toOrder(rows[0]);
+  },
+
+  /** The statement that stores an order's new status (to run with its events: db/statement.ts). */
+  statusStatement(order: Pick<Order, "id" | "status" | "statusReason" | "updatedAt">): Statement {
+    return {
+      text: "UPDATE orders SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1",
+      values: [order.id, order.status, order.statusReason, order.updatedAt],
+    };
   },
 
   async setStatus(tx: PoolClient, id: string, status: OrderStatus, reason: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
+import type { Statement } from "@emporium/platform/db/statement";
 
 type Queryable = Pool | PoolClient;
 
@@ -55,8 +56,8 @@ export const paymentStore = {
    * Claims up to `limit` due pending payments for charging (CHARGING, one
    * more attempt); other workers skip the rows this one holds.
    */
-  async claimDue(tx: PoolClient, limit: number): Promise<PaymentRow[]> {
-    const { rows } = await tx.query<PaymentRow>(
+  async claimDue(db: Queryable, limit: number): Promise<PaymentRow[]> {
+    const { rows } = await db.query<PaymentRow>(
       `UPDATE payments SET status = 'CHARGING', attempts = attempts + 1, updated_at = now()
         WHERE order_id IN (SELECT order_id FROM payments WHERE status = 'PENDING' AND next_attempt_at <= now()
                             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -76,17 +77,23 @@ export const paymentStore = {
     return rowCount ?? 0;
   },
 
+  /** The statement that ends a payment (to run with its event: db/statement.ts). */
+  finishStatement(
+    orderId: string,
+    outcome: { status: "CAPTURED" | "FAILED" | "CANCELLED"; chargeId?: string; reason?: string },
+  ): Statement {
+    return {
+      text: "UPDATE payments SET status = $2, charge_id = $3, reason = $4, updated_at = now() WHERE order_id = $1",
+      values: [orderId, outcome.status, outcome.chargeId ?? "", outcome.reason ?? ""],
+    };
+  },
+
   async finish(
     tx: PoolClient,
     orderId: string,
     outcome: { status: "CAPTURED" | "FAILED" | "CANCELLED"; chargeId?: string; reason?: string },
   ): Promise<void> {
-    await tx.query("UPDATE payments SET status = $2, charge_id = $3, reason = $4, updated_at = now() WHERE order_id = $1", [
-      orderId,
-      outcome.status,
-      outcome.chargeId ?? "",
-      outcome.reason ?? "",
-    ]);
+    await tx.query(paymentStore.finishStatement(orderId, outcome));
   },
 
   /** Back to the queue, to be tried again at `at`. */
