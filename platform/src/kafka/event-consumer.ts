@@ -94,7 +94,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
   // A 10 s session (kafkajs: 30 s): a crashed member's partitions move to the others (or to its restart) sooner.
   const consumer: Consumer = options.kafka.consumer({
     groupId,
-    maxWaitTimeInMs: 500,
+    // The broker answers a fetch once 16 KB are there or 20 ms have passed:
+    // at a moderate rate batches of many events instead of one fetch (and
+    // one transaction) per event, for at most 20 ms more per hop.
+    minBytes: 16_384,
+    maxWaitTimeInMs: 20,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     retry: { retries: 10 },

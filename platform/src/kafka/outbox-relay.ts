@@ -20,6 +20,8 @@ export interface OutboxRelayOptions {
   cleanup?: (OutboxCleanupOptions & { intervalMs?: number }) | false;
   /** The advisory lock the relays of one database compete for. */
   lockKey?: number;
+  /** After a NOTIFY, wait this long for more rows before publishing (5 ms): one send for many events. */
+  lingerMs?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   const { pool, producer, logger } = options;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const batchSize = options.batchSize ?? 100;
+  const lingerMs = options.lingerMs ?? 5;
   const backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
   const cleanup = options.cleanup === false ? undefined : { intervalMs: 5 * 60_000, ...options.cleanup };
   let running = false;
@@ -119,7 +122,10 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
         const published = await publishOutboxBatch(session.client, producer, batchSize);
         failures = 0;
         await cleanUpIfDue(session);
-        if (published < batchSize) await idle();
+        if (published < batchSize) {
+          await idle();
+          if (running && lingerMs > 0) await sleep(lingerMs, stopSignal.signal);
+        }
       } catch (error) {
         if (session.lost) {
           stepDown("lost its database connection");

@@ -15,6 +15,7 @@ import { admissionsWithMetrics } from "../resilience/admission-metrics.js";
 import { type AdmissionTable, admissionControl } from "../rpc/admission-interceptor.js";
 import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
+import { shareDefaultAbortReason } from "../rpc/shared-abort-reason.js";
 import { createMetricsServer } from "./metrics-server.js";
 import type { Worker } from "./periodic-worker.js";
 
@@ -88,6 +89,7 @@ export interface RunningService {
  * knows how to stop them in the reverse order.
  */
 export async function startService(definition: ServiceDefinition, env = process.env): Promise<RunningService> {
+  shareDefaultAbortReason();
   const config = loadConfig(
     {
       ...serviceConfig,
@@ -95,12 +97,19 @@ export async function startService(definition: ServiceDefinition, env = process.
       /** Prometheus `/metrics` over HTTP/1.1; by default the RPC port + 1000. */
       METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
       DATABASE_NAME: z.string().default(`emporium_${definition.name}`),
+      /**
+       * Postgres connections of this process at most. Requests, consumer
+       * lanes, the outbox relay's leader and listeners share them; Postgres
+       * itself is fastest at about 16–32 busy connections on this machine
+       * (pgbench, docs/benchmarks.md).
+       */
+      DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(24),
     },
     env,
   );
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME);
-  const pool = createPool(databaseUrl(config.DATABASE_URL, config.DATABASE_NAME), definition.name);
+  const pool = createPool(databaseUrl(config.DATABASE_URL, config.DATABASE_NAME), definition.name, config.DATABASE_POOL_MAX);
   const applied = await migrate(pool, [platformMigrations, { name: definition.name, dir: definition.migrationsDir }]);
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
 

@@ -1,8 +1,10 @@
 import { fileURLToPath } from "node:url";
+import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
+import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
 import { rpcName } from "@emporium/platform/rpc/admission-interceptor";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
@@ -14,6 +16,7 @@ import { createOrderHandlers } from "./handlers.js";
 import { createIdempotency } from "./idempotency.js";
 import { paymentDeadlineWorker } from "./payment-deadline.js";
 import { paymentGate } from "./payment-gate.js";
+import { type CachedPrices, cachedPrices } from "./price-cache.js";
 import { productNameLoaders } from "./product-names.js";
 import { idempotencyStore } from "./store/idempotency-store.js";
 import { orderStore } from "./store/order-store.js";
@@ -32,6 +35,8 @@ const config = () =>
     ORDERS_PAYMENT_SWEEP_MS: z.coerce.number().int().positive().default(5_000),
     /** Signs ListOrders page tokens; the same on every orders instance. */
     ORDERS_PAGE_TOKEN_SECRET: z.string().min(16).default("emporium-dev-orders-page-token-secret"),
+    /** How long an instance keeps a product's price; the catalog's ProductChanged drops it sooner. */
+    ORDERS_PRICE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
     /** Idempotency keys are kept at least this long (the IETF draft and Stripe: 24 hours). */
     ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48),
     /** CreateOrder calls running at once (each holds a Postgres connection for its transaction). */
@@ -39,6 +44,19 @@ const config = () =>
     /** CreateOrder calls waiting for a slot; more are refused at once (503). */
     ORDERS_CREATE_MAX_QUEUE: z.coerce.number().int().min(0).default(128),
   });
+
+// One price cache per process, shared by CreateOrder and the listener that drops changed products.
+const priceCaches = new WeakMap<ServiceContext, CachedPrices>();
+function prices(ctx: ServiceContext): CachedPrices {
+  let cache = priceCaches.get(ctx);
+  if (!cache) {
+    cache = cachedPrices(catalogPrices(ctx.clients.client(CatalogService, config().CATALOG_URL)), {
+      ttlMs: config().ORDERS_PRICE_CACHE_TTL_MS,
+    });
+    priceCaches.set(ctx, cache);
+  }
+  return cache;
+}
 
 const payments = (ctx: ServiceContext) => paymentGate(ctx.clients.client(PaymentService, config().PAYMENTS_URL));
 
@@ -66,13 +84,17 @@ export const ordersService: ServiceDefinition = {
           logger: ctx.logger,
         }),
         store: orderStore,
-        products: catalogPrices(ctx.clients.client(CatalogService, config().CATALOG_URL)),
+        products: prices(ctx),
         payments: payments(ctx),
         topics: orderTopics(ctx.topicPrefix),
         productNames: productNameLoaders(ctx.clients.client(CatalogService, config().CATALOG_URL), ctx.logger),
         pageTokens: createPageTokens(config().ORDERS_PAGE_TOKEN_SECRET),
       }),
     );
+  },
+  broadcast: {
+    topics: (prefix) => [orderTopics(prefix).catalog],
+    handlers: (ctx) => [onBroadcast(ProductChangedSchema, (event) => prices(ctx).forget(event.product?.id ?? ""))],
   },
   workers: (ctx) => [
     paymentDeadlineWorker({

@@ -7,6 +7,8 @@ export function orderTopics(prefix: string) {
     orders: topicName(prefix, "orders.v1"),
     inventory: topicName(prefix, "inventory.v1"),
     payments: topicName(prefix, "payments.v1"),
+    /** Heard by every instance: ProductChanged drops cached prices. */
+    catalog: topicName(prefix, "catalog.v1"),
   };
 }
 
