@@ -13,6 +13,7 @@ import { createLogger } from "@emporium/platform/log/logger";
 import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { admissionsWithMetrics } from "@emporium/platform/resilience/admission-metrics";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
+import { shareDefaultAbortReason } from "@emporium/platform/rpc/shared-abort-reason";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createEdgeAdmission } from "./admission.js";
 import { createGatewayApp } from "./app.js";
@@ -26,6 +27,8 @@ import type { Readiness } from "./operations.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
+// Every RPC ends with reasonless aborts; one shared AbortError serves them (platform/src/rpc/shared-abort-reason.ts).
+shareDefaultAbortReason();
 const config = gatewayConfig();
 const logger = createLogger("gateway", config.LOG_LEVEL);
 const clients = createClientFactory({ defaultTimeoutMs: config.GATEWAY_DEADLINE_MS });
