@@ -45,14 +45,17 @@ test("an answer the gateway sends after SIGTERM closes its keep-alive connection
   const afterSigterm: Attempt[] = [];
   try {
     assert.equal((await oneConnection.post(customer, "p-000001")).answer?.status, 202, "the connection is open");
-    // With the catalog frozen every order waits for its deadline: the connection is busy when
-    // SIGTERM comes, and a client going on with it has a request in flight for most of the drain.
+    // With the catalog frozen every order of a product not priced before (orders keeps the
+    // prices it saw) waits for its deadline: the connection is busy when SIGTERM comes, and a
+    // client going on with it has a request in flight for most of the drain.
     stack.group.signal("catalog", "SIGSTOP");
-    const inFlight = oneConnection.post(customer, "p-000002");
+    const inFlight = oneConnection.post(customer, "p-000200");
     await new Promise((resolve) => setTimeout(resolve, 500));
     stack.group.signal("gateway", "SIGTERM");
     afterSigterm.push(await inFlight);
-    while (afterSigterm.length < 6 && !afterSigterm.at(-1)?.failure) afterSigterm.push(await oneConnection.post(customer, "p-000003"));
+    while (afterSigterm.length < 6 && !afterSigterm.at(-1)?.failure) {
+      afterSigterm.push(await oneConnection.post(customer, `p-00020${afterSigterm.length}`));
+    }
   } finally {
     oneConnection.close();
     stack.group.signal("catalog", "SIGCONT");
