@@ -14,6 +14,7 @@ import { freePort } from "@emporium/tests/harness/free-port";
 import { PRODUCT_BY_ID, queryCounter } from "@emporium/tests/harness/query-counter";
 import { repoRoot, startStack } from "@emporium/tests/harness/stack";
 import { type LoadResult, load } from "./load.js";
+import { productionLike } from "./production-like.js";
 import { writeReportSection } from "./report-section.js";
 import { medianOfRounds, type RoundResult } from "./rounds.js";
 
@@ -28,9 +29,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SETTLE_MS = 5_000;
 const PRODUCT = "p-000042";
 
-console.log("starting the stack (catalog seeded with 10,000 products)…");
+// As deployed (bench/src/production-like.ts): logs at info, tracing at the default sampler, exported.
+const production = await productionLike();
+console.log(`starting the stack (catalog seeded with 10,000 products; ${production.description})…`);
 const stack = await startStack({
-  env: { LOG_LEVEL: "warn", ...(process.env.BENCH_NO_OTEL ? { OTEL_SDK_DISABLED: "true" } : {}) },
+  env: { ...production.env, ...(process.env.BENCH_NO_OTEL ? { OTEL_SDK_DISABLED: "true" } : {}) },
   catalogSeedProducts: 10_000,
 });
 const children: ReturnType<typeof spawn>[] = [];
@@ -106,6 +109,7 @@ try {
   for (const child of children) child.kill();
   await unlimitedGateway?.stop();
   await stack.stop();
+  production.stop();
 }
 
 function renderReport(
@@ -119,7 +123,7 @@ function renderReport(
   const s = extra.sizes;
   const pct = (n: number) => `${Math.round((n / (s.json ?? 1)) * 100)} %`;
   return [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, ${CONNECTIONS} connections, autocannon on the same machine. ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario (each after a 2 s warm-up); medians of the rounds, and the ratio to express is the median of each round's own ratio (range in brackets).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, ${CONNECTIONS} connections, ${production.description}, autocannon on the same machine. ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario (each after a 2 s warm-up); medians of the rounds, and the ratio to express is the median of each round's own ratio (range in brackets).`,
     "",
     "| scenario | req/s | p50 ms | p99 ms | vs express (b) | errors + non-2xx |",
     "|---|---:|---:|---:|---:|---:|",
