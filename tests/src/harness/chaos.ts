@@ -1,6 +1,6 @@
 import type { SignedIn } from "./auth.js";
 import type { Attempt, OrderClient } from "./load.js";
-import { checkInvariants, stockOf } from "./saga.js";
+import { invariantsOnceSettled, stockOf } from "./saga.js";
 import type { Stack } from "./stack.js";
 
 const TERMINAL_STATES = ["CONFIRMED", "REJECTED", "CANCELLED"];
@@ -120,21 +120,6 @@ export async function settleAndCheck(
   const { states, settledAt } = await untilTerminal(stack, ids, options.settleTimeoutMs);
   problems.push(...(await invariantsOnceSettled(stack, ids, onHandBefore)));
   return { ids, retries, states, settledAt, problems };
-}
-
-/**
- * checkInvariants once the other services have caught up: an order is
- * terminal in orders before inventory has applied its last event (sold or
- * released), so the check is repeated for a while and only what persists is
- * a problem.
- */
-async function invariantsOnceSettled(stack: Stack, ids: string[], onHandBefore: Map<string, number>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const problems = await checkInvariants(stack, ids, onHandBefore);
-    if (problems.length === 0 || Date.now() > deadline) return problems;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** The problems of an answer that is not a 202: only 503 with Retry-After or 504, as problem+json. */

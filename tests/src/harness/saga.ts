@@ -115,3 +115,18 @@ export async function checkInvariants(stack: Stack, orderIds: string[], onHandBe
   }
   return problems;
 }
+
+/**
+ * checkInvariants once the other services have caught up: an order is
+ * terminal in orders before inventory has applied its last event (sold or
+ * released), so the check is repeated for a while and only what persists is
+ * a problem.
+ */
+export async function invariantsOnceSettled(stack: Stack, ids: string[], onHandBefore: Map<string, number>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const problems = await checkInvariants(stack, ids, onHandBefore);
+    if (problems.length === 0 || Date.now() > deadline) return problems;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -69,11 +69,13 @@ test("keys are scoped to the caller: another customer's same key is their own or
 
 test("a retry while the first request is still in flight is a 409", async () => {
   const key = randomUUID();
-  stack.group.signal("catalog", "SIGSTOP"); // the first request waits on the catalog's prices, holding the key
+  // The first request waits on the catalog's prices, holding the key (a product this stack has
+  // not priced yet: orders keeps the prices it saw).
+  stack.group.signal("catalog", "SIGSTOP");
   try {
-    const first = post(alice, key, order());
+    const first = post(alice, key, order("p-000150"));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const retry = await post(alice, key, order());
+    const retry = await post(alice, key, order("p-000150"));
     assert.equal(retry.status, 409);
     assert.equal(JSON.parse(retry.text).type, "https://emporium.dev/problems/conflict");
     stack.group.signal("catalog", "SIGCONT");

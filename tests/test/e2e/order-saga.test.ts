@@ -4,7 +4,7 @@ import { after, afterEach, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
 import { providerControl } from "../../src/harness/provider.js";
-import { checkInvariants, orderOf, placeOrder, settled, stockOf } from "../../src/harness/saga.js";
+import { invariantsOnceSettled, orderOf, placeOrder, settled, stockOf } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 // Short clocks so the slow paths (deadline, breaker) show within seconds.
@@ -166,7 +166,7 @@ test("a reservation never paid expires: past the payment deadline the order is C
 
 test("the invariants hold for every order of this file, and the outbox has drained (its lag is a metric)", async () => {
   for (const id of placed) await settled(stack, alice, id);
-  assert.deepEqual(await checkInvariants(stack, placed, onHandBefore), []);
+  assert.deepEqual(await invariantsOnceSettled(stack, placed, onHandBefore), []);
   const metrics = await (await fetch(`http://127.0.0.1:${stack.ordersPort + 1000}/metrics`)).text();
   assert.match(metrics, /^emporium_outbox_unpublished_events 0$/m);
   assert.match(metrics, /^emporium_outbox_oldest_unpublished_age_seconds 0$/m);

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type SignedIn, signUp, TEST_PASSWORD } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
-import { checkInvariants, settled, stockOf } from "../../src/harness/saga.js";
+import { invariantsOnceSettled, settled, stockOf } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 // Small bounds so that a burst of a few dozen requests is well past capacity,
@@ -121,7 +121,7 @@ test("a burst of orders past CreateOrder's bound: only 202s and 503s with Retry-
   }
   for (const { id, who } of accepted) await settled(stack, who as SignedIn, id);
   assert.deepEqual(
-    await checkInvariants(
+    await invariantsOnceSettled(
       stack,
       accepted.map((a) => a.id),
       onHandBefore,

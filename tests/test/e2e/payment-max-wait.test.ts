@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { providerControl } from "../../src/harness/provider.js";
-import { checkInvariants, placeOrder, settled, stockOf } from "../../src/harness/saga.js";
+import { invariantsOnceSettled, placeOrder, settled, stockOf } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
 // Payments gives up on an unavailable provider after 3 s; the orders-side payment deadline is far away.
@@ -37,5 +37,5 @@ test("a provider unavailable past the maximum wait: the order is CANCELLED with 
     return now?.available === before?.available && now?.reserved === before?.reserved ? true : undefined;
   }, "the stock to be released");
   assert.equal((await provider.charges(id)).filter((c) => c.status === "captured").length, 0);
-  assert.deepEqual(await checkInvariants(stack, [id], new Map([["p-000016", before?.on_hand ?? 0]])), []);
+  assert.deepEqual(await invariantsOnceSettled(stack, [id], new Map([["p-000016", before?.on_hand ?? 0]])), []);
 });
