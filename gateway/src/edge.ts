@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
 import type { RateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
-import { context } from "@opentelemetry/api";
+import { type Context, context, isSpanContextValid, TraceFlags, trace } from "@opentelemetry/api";
 import type { EdgeAdmission } from "./admission.js";
 import { type AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from "./auth/access-tokens.js";
 import { bearerToken, callerOfRequest, setCaller } from "./auth/request-caller.js";
@@ -61,8 +61,9 @@ export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListe
       app(req, res);
       return;
     }
-    if (accessLogs) logWhenFinished(logger, req, res, path, requestId);
-    context.with(startServerSpan(req, res, path), () => {
+    const requestContext = startServerSpan(req, res, path);
+    if (accessLogs) logWhenFinished(logger, req, res, path, requestId, isSampled(requestContext));
+    context.with(requestContext, () => {
       void admit(req, res, path, headers, deps).then((admitted) => {
         if (!admitted) return;
         const entry = req.method === "GET" ? responseCache.get(url) : undefined;
@@ -151,10 +152,36 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return first ? first.slice(0, 200) : undefined;
 }
 
-function logWhenFinished(logger: Logger, req: IncomingMessage, res: ServerResponse, path: string, requestId: string): void {
+/** Whether the request's trace is kept (the sampler's decision, made at the root); true when tracing is off (no decision). */
+function isSampled(ctx: Context): boolean {
+  const span = trace.getSpan(ctx)?.spanContext();
+  if (!span || !isSpanContextValid(span)) return true;
+  return (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+}
+
+/** Requests at least this slow are always logged. */
+const SLOW_MS = 1_000;
+
+/**
+ * The access log: every failed (4xx, 5xx) or slow request, and every
+ * request whose trace is sampled, so each line of a successful request
+ * leads to its trace. A line per request cost the warm read path about a
+ * third of its throughput (docs/benchmarks.md); the request rate and
+ * latency of all requests are what metrics are for. With every trace
+ * sampled (tests, local debugging), or tracing off, every request is logged.
+ */
+function logWhenFinished(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  requestId: string,
+  sampled: boolean,
+): void {
   const started = process.hrtime.bigint();
   res.once("finish", () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (!sampled && res.statusCode < 400 && ms < SLOW_MS) return;
     logger.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
   });
 }

@@ -8,16 +8,23 @@ export type { Logger } from "pino";
  * the active span so that a log line leads to its trace in Jaeger.
  */
 export function createLogger(service: string, level = "info"): Logger {
-  return pino({
-    level,
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    mixin() {
-      const context = trace.getActiveSpan()?.spanContext();
-      if (!context || !isSpanContextValid(context)) return {};
-      const { traceId, spanId } = context;
-      return { trace_id: traceId, span_id: spanId };
+  return pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin() {
+        const context = trace.getActiveSpan()?.spanContext();
+        if (!context || !isSpanContextValid(context)) return {};
+        const { traceId, spanId } = context;
+        return { trace_id: traceId, span_id: spanId };
+      },
     },
-  });
+    // Asynchronous writes: lines logged while a write is under way go out
+    // together in the next one, instead of one write(2) per line (the
+    // gateway's access log is a line per request). Pino flushes what is
+    // buffered when the process exits; a kill -9 can lose the last lines.
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
