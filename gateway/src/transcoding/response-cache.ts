@@ -81,19 +81,31 @@ export type ResponseCache = ReturnType<typeof createResponseCache>;
 
 /** Answers from a cached response: 304 when If-None-Match matches, else 200 with the stored bytes. */
 export function writeCachedResponse(req: IncomingMessage, res: ServerResponse, entry: CachedResponse): void {
-  setRoute(res, entry.route);
-  res.setHeader("ETag", entry.etag);
-  res.setHeader("Cache-Control", entry.cacheControl);
+  if (answeredNotModified(req, res, entry)) return;
+  writeJsonBody(res, entry.body);
+}
+
+/** The caching headers of a stored answer; answers 304 (and says so) when If-None-Match matches. */
+function answeredNotModified(
+  req: IncomingMessage,
+  res: ServerResponse,
+  stored: { route: string; etag: string; cacheControl: string },
+): boolean {
+  setRoute(res, stored.route);
+  res.setHeader("ETag", stored.etag);
+  res.setHeader("Cache-Control", stored.cacheControl);
   res.setHeader("Vary", "Accept-Encoding, Origin");
-  if (noneMatch(req.headers["if-none-match"], entry.etag)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
+  if (!noneMatch(req.headers["if-none-match"], stored.etag)) return false;
+  res.statusCode = 304;
+  res.end();
+  return true;
+}
+
+function writeJsonBody(res: ServerResponse, body: Buffer): void {
   res.statusCode = 200;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", entry.body.length);
-  res.end(entry.body);
+  res.setHeader("Content-Length", body.length);
+  res.end(body);
 }
 
 /** A collection page's ETag: its content's hash (the same on every gateway, unlike any local counter). */
@@ -113,15 +125,7 @@ export function writeCachedPage(
   page: CachedPage,
   accepts: (encodings: string[]) => string | false,
 ): void {
-  setRoute(res, page.route);
-  res.setHeader("ETag", page.etag);
-  res.setHeader("Cache-Control", page.cacheControl);
-  res.setHeader("Vary", "Accept-Encoding, Origin");
-  if (noneMatch(req.headers["if-none-match"], page.etag)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
+  if (answeredNotModified(req, res, page)) return;
   const encoding = page.body.length < COMPRESS_FROM_BYTES ? "identity" : accepts(["br", "gzip", "identity"]);
   let body = page.body;
   if (encoding === "br") {
@@ -133,10 +137,7 @@ export function writeCachedPage(
   }
   // A Content-Encoding of our own also tells the compression middleware to leave the body alone.
   if (body !== page.body) res.setHeader("Content-Encoding", encoding as string);
-  res.statusCode = 200;
-  res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", body.length);
-  res.end(body);
+  writeJsonBody(res, body);
 }
 
 /** The same threshold as the gateway's compression middleware (app.ts). */
