@@ -54,7 +54,7 @@ export function renderTrace(trace: JaegerTrace): string[] {
 
   const start = Math.min(...trace.spans.map((s) => s.startTime));
   const end = Math.max(...trace.spans.map((s) => s.startTime + s.duration));
-  const services = [...new Set(trace.spans.map(service))];
+  const services = [...new Set([...trace.spans].sort((a, b) => a.startTime - b.startTime).map(service))];
   const errors = trace.spans.filter((s) => errorMark(s) !== "").length;
   const lines = [
     `trace ${trace.traceID}: ${trace.spans.length} spans, ${services.length} services (${services.join(", ")}), ${ms(end - start)}${errors ? `, ${errors} with errors` : ""}`,
