@@ -24,15 +24,18 @@ const APP_PORTS = [
 ].map(([name, variable, fallback]) => ({ name, variable, port: env(variable, fallback) }));
 const portOf = (name) => APP_PORTS.find((p) => p.name === name).port;
 
-// Where traces go: our Jaeger unless told otherwise.
+// Where traces go: our Jaeger unless told otherwise, or unless its ports
+// are taken (another Jaeger or collector, which then gets the spans).
 const externalOtlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-const jaegerOn = !externalOtlp && process.env.EMPORIUM_JAEGER !== "off";
 const jaegerPorts = jaegerPortsFromEnv();
 const JAEGER_WANTED = Object.entries(JAEGER_PORT_VARIABLES).map(([key, [variable]]) => ({
   name: "jaeger",
   variable,
   port: jaegerPorts[key],
 }));
+const jaegerWanted = !externalOtlp && process.env.EMPORIUM_JAEGER !== "off";
+const jaegerPortsTaken = jaegerWanted ? await takenPorts(JAEGER_WANTED) : [];
+const jaegerOn = jaegerWanted && jaegerPortsTaken.length === 0;
 
 const specs = emporiumProcesses({
   gatewayPort: portOf("gateway"),
@@ -64,7 +67,7 @@ if (other) {
   print("emporium", describe(other));
   process.exit(1);
 }
-const taken = await takenPorts([...APP_PORTS, ...(jaegerOn ? JAEGER_WANTED : [])]);
+const taken = await takenPorts(APP_PORTS);
 if (taken.length > 0) {
   print("emporium", describeTakenPorts(taken));
   release();
@@ -101,6 +104,10 @@ recordPids();
 
 const tracesLine = () => {
   if (externalOtlp) return `traces: exported to ${externalOtlp} (OTEL_EXPORTER_OTLP_ENDPOINT; no local Jaeger)`;
+  if (jaegerPortsTaken.length > 0) {
+    const ports = jaegerPortsTaken.map((p) => `${p.port} (${p.variable})`).join(", ");
+    return `traces: no local Jaeger: its ports ${ports} are in use by another program; spans go to http://localhost:4318, whatever listens there`;
+  }
   if (!jaegerOn) return "traces: no local Jaeger (EMPORIUM_JAEGER=off); exported to the OTLP default http://localhost:4318";
   if (jaeger === "up")
     return `traces: http://localhost:${jaegerPorts.query}  (Jaeger API /api/traces; npm run trace -- <order-id | trace-id>)`;

@@ -26,8 +26,8 @@ export function buildGoTool(repoRoot: string, name: string, onProgress: (line: s
     stdout += chunk.toString();
   });
   createInterface({ input: build.stderr }).on("line", (line) => {
-    lastLine = line;
-    onProgress(line.replace(/^\[infra\] /, ""));
+    lastLine = line.replace(/^\[infra\] /, "");
+    onProgress(lastLine);
   });
   const binary = new Promise<string>((resolve, reject) => {
     build.once("error", reject);

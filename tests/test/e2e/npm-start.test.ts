@@ -128,8 +128,10 @@ test("a second npm start says what is already running (pids, ports) and exits 1 
 test("an npm start onto ports another program holds names them and exits 1", async () => {
   const other = await outputOf(launch({ EMPORIUM_START_LOCK: join(scratch, "other.json") }));
   assert.equal(other.code, 1);
-  assert.match(other.output, new RegExp(`${env.GATEWAY_PORT} {2}\\(gateway; set GATEWAY_PORT=<port> to use another\\)`));
-  assert.match(other.output, new RegExp(`${env.EMPORIUM_JAEGER_QUERY_PORT} {2}\\(jaeger; set EMPORIUM_JAEGER_QUERY_PORT`));
+  const named = (name: string, variable: string) => new RegExp(`${env[variable]} {2}\\(${name}; set ${variable}=<port> to use another\\)`);
+  assert.match(other.output, named("gateway", "GATEWAY_PORT"));
+  assert.match(other.output, named("orders", "ORDERS_PORT"));
+  assert.match(other.output, named("provider", "PAYMENT_PROVIDER_PORT"));
   assert.doesNotMatch(other.output, /EADDRINUSE|\n\s+at /);
   assert.equal(existsSync(join(scratch, "other.json")), false, "the refused launcher left its lock behind");
 });
