@@ -1,7 +1,21 @@
 import assert from "node:assert/strict";
-import { basename } from "node:path";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { before, test } from "node:test";
-import { allowedSeries, filesIn, loadRules, readJson, selectorProblems } from "../../src/observability/observability-files.js";
+import { stringify } from "yaml";
+import { repoRoot } from "../../src/harness/stack.js";
+import {
+  allowedSeries,
+  filesIn,
+  loadRules,
+  observabilityDir,
+  promtool,
+  readJson,
+  readYaml,
+  runPromtool,
+  selectorProblems,
+} from "../../src/observability/observability-files.js";
 import { selectorsIn } from "../../src/observability/promql-selectors.js";
 
 // The Grafana dashboards under deploy/observability/dashboards (JSON for
@@ -96,4 +110,38 @@ test("every dashboard query reads only metrics and labels of the contract, or re
   }
   assert.deepEqual(problems, []);
   assert.ok(queries >= 30, `${queries} queries checked`);
+});
+
+test("the Grafana provisioning files point at the compose Prometheus and at the folder the docs mount the dashboards in", async () => {
+  const provisioning = join(observabilityDir, "grafana/provisioning");
+  const { datasources } = (await readYaml(join(provisioning, "datasources/prometheus.yml"))) as {
+    datasources: { type: string; url: string }[];
+  };
+  assert.deepEqual(
+    datasources.map(({ type, url }) => ({ type, url })),
+    [{ type: "prometheus", url: "http://prometheus:9090" }],
+  );
+  const { providers } = (await readYaml(join(provisioning, "dashboards/emporium.yml"))) as { providers: { options: { path: string } }[] };
+  const folder = providers[0]?.options.path;
+  const operations = await readFile(join(repoRoot, "docs/operations.md"), "utf8");
+  assert.ok(operations.includes(`./deploy/observability/dashboards:${folder}:ro`), `docs mount the dashboards at ${folder}`);
+});
+
+/** Grafana's variables in a query, replaced by what Grafana would put there, so that promtool can parse it. */
+const withVariablesFilledIn = (expr: string) => expr.replaceAll("$__rate_interval", "5m").replace(/\$[A-Za-z_]+/g, ".*");
+
+test("every dashboard query is PromQL that Prometheus parses (promtool check rules)", { timeout: 30 * 60_000 }, async () => {
+  const exprs = dashboards.flatMap(({ dashboard }) =>
+    allPanels(dashboard.panels).flatMap((panel) => (panel.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : []))),
+  );
+  const rules = exprs.map((expr, i) => ({ record: `dashboard:query:${i}`, expr: withVariablesFilledIn(expr) }));
+  const scratch = await mkdtemp(join(tmpdir(), "emporium-dashboards-"));
+  try {
+    const file = join(scratch, "dashboard-queries.yml");
+    await writeFile(file, stringify({ groups: [{ name: "dashboard-queries", rules }] }));
+    const output = await runPromtool(await promtool(), ["check", "rules", file]);
+    assert.match(output, new RegExp(`SUCCESS: ${rules.length} rules found`), output);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 });
