@@ -26,7 +26,7 @@ export async function filesIn(folder: string, ending: string): Promise<string[]>
 /** The promtool binary, built once from the Go module proxy by deploy/local/tool.sh (cached afterwards). */
 export async function promtool(): Promise<string> {
   const { stdout } = await run("bash", [join(repoRoot, "deploy/local/tool.sh"), "build", "promtool"], {
-    timeout: 30 * 60_000,
+    timeout: 60 * 60_000,
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout.trim();

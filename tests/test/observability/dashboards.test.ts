@@ -130,7 +130,7 @@ test("the Grafana provisioning files point at the compose Prometheus and at the 
 /** Grafana's variables in a query, replaced by what Grafana would put there, so that promtool can parse it. */
 const withVariablesFilledIn = (expr: string) => expr.replaceAll("$__rate_interval", "5m").replace(/\$[A-Za-z_]+/g, ".*");
 
-test("every dashboard query is PromQL that Prometheus parses (promtool check rules)", { timeout: 30 * 60_000 }, async () => {
+test("every dashboard query is PromQL that Prometheus parses (promtool check rules)", { timeout: 60 * 60_000 }, async () => {
   const exprs = dashboards.flatMap(({ dashboard }) =>
     allPanels(dashboard.panels).flatMap((panel) => (panel.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : []))),
   );
