@@ -24,6 +24,9 @@ step "typecheck and build (tsc -b, from clean: no stale output of a moved or del
 rm -rf gen/dist platform/dist services/*/dist gateway/dist tests/dist bench/dist
 tsc -b
 
+step "promtool (for the alert-rule checks; built once from the Go module proxy, then cached)"
+bash deploy/local/tool.sh build promtool
+
 step "infrastructure"
 bash deploy/local/infra.sh up
 source deploy/local/env.sh
