@@ -24,15 +24,13 @@ step "typecheck and build (tsc -b, from clean: no stale output of a moved or del
 rm -rf gen/dist platform/dist services/*/dist gateway/dist tests/dist bench/dist
 tsc -b
 
-step "promtool (for the alert-rule checks; built once from the Go module proxy, then cached)"
-bash deploy/local/tool.sh build promtool
+step "Go tools: promtool (alert-rule checks) and Jaeger (the trace test); built once from the Go module proxy into .infra/go, minutes the first time"
+bash deploy/local/tool.sh build promtool >/dev/null
+bash deploy/local/tool.sh build jaeger >/dev/null
 
 step "infrastructure"
 bash deploy/local/infra.sh up
 source deploy/local/env.sh
-
-step "Jaeger (built once from the Go module proxy into .infra/go; minutes the first time)"
-bash deploy/local/tool.sh build jaeger >/dev/null
 
 step "tests"
 # The slow chaos scenarios (tests/test/chaos/*.slow.test.ts, a minute or more
