@@ -1,3 +1,4 @@
+import { type CacheLayerCounts, NOT_COUNTED } from "@emporium/platform/cache/cache-metrics";
 import type { Price } from "./domain/order.js";
 import type { ProductPrices } from "./handlers.js";
 
@@ -13,8 +14,12 @@ export interface CachedPrices extends ProductPrices {
  * catalog's own caches work the same way and are as fresh. Unknown products
  * are not remembered: a product added later is priced at once.
  */
-export function cachedPrices(catalog: ProductPrices, options: { ttlMs: number; maxEntries?: number }): CachedPrices {
+export function cachedPrices(
+  catalog: ProductPrices,
+  options: { ttlMs: number; maxEntries?: number; counts?: CacheLayerCounts | undefined },
+): CachedPrices {
   const maxEntries = options.maxEntries ?? 50_000;
+  const counts = options.counts ?? NOT_COUNTED;
   const prices = new Map<string, { price: Price; until: number }>();
   return {
     async pricesOf(productIds) {
@@ -26,6 +31,8 @@ export function cachedPrices(catalog: ProductPrices, options: { ttlMs: number; m
         if (entry && entry.until > now) found.set(id, entry.price);
         else missing.push(id);
       }
+      counts.hit(found.size);
+      counts.miss(missing.length);
       if (missing.length === 0) return found;
       const fetched = await catalog.pricesOf(missing);
       if (prices.size + fetched.size > maxEntries) prices.clear();
