@@ -273,7 +273,9 @@ export function createEventConsumer(options: EventConsumerOptions) {
         }
       });
       // Each message of the chunk took the chunk's time to be applied and committed.
-      if (measure) outcomes.forEach((outcome, index) => measure(topic, outcome, started, (spans[index] as Span).spanContext()));
+      if (measure) {
+        for (const [index, outcome] of outcomes.entries()) measure(topic, outcome, started, (spans[index] as Span).spanContext());
+      }
       return true;
     } catch (error) {
       for (const span of spans) span.setAttribute("emporium.event.outcome", "retried alone");

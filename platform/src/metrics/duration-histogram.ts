@@ -70,11 +70,20 @@ export function recorderTable(histogram: DurationHistogram) {
   const root = new Map<string, Map<string, Map<string, DurationRecorder>>>();
   return (a: string, b: string, c: string): DurationRecorder => {
     let second = root.get(a);
-    if (second === undefined) root.set(a, (second = new Map()));
+    if (second === undefined) {
+      second = new Map();
+      root.set(a, second);
+    }
     let third = second.get(b);
-    if (third === undefined) second.set(b, (third = new Map()));
+    if (third === undefined) {
+      third = new Map();
+      second.set(b, third);
+    }
     let recorder = third.get(c);
-    if (recorder === undefined) third.set(c, (recorder = histogram.recorder(a, b, c)));
+    if (recorder === undefined) {
+      recorder = histogram.recorder(a, b, c);
+      third.set(c, recorder);
+    }
     return recorder;
   };
 }

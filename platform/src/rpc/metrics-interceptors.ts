@@ -16,9 +16,15 @@ function recordersByMethod(histogram: DurationHistogram) {
   const byMethod = new Map<DescMethod, (DurationRecorder | undefined)[]>();
   return (method: DescMethod, code: number): DurationRecorder => {
     let byCode = byMethod.get(method);
-    if (byCode === undefined) byMethod.set(method, (byCode = new Array(GRPC_CODE_COUNT)));
+    if (byCode === undefined) {
+      byCode = new Array(GRPC_CODE_COUNT);
+      byMethod.set(method, byCode);
+    }
     let recorder = byCode[code];
-    if (recorder === undefined) byCode[code] = recorder = histogram.recorder(method.parent.typeName, method.name, grpcCodeName(code));
+    if (recorder === undefined) {
+      recorder = histogram.recorder(method.parent.typeName, method.name, grpcCodeName(code));
+      byCode[code] = recorder;
+    }
     return recorder;
   };
 }
