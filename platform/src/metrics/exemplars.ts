@@ -14,7 +14,10 @@ let last: TraceExemplar = { trace_id: "" };
  * and then an observation costs nothing more than without exemplars.
  */
 export function traceExemplar(span: SpanContext | undefined = trace.getActiveSpan()?.spanContext()): TraceExemplar | undefined {
-  if (!span || (span.traceFlags & TraceFlags.SAMPLED) === 0 || !isSpanContextValid(span)) return undefined;
-  if (last.trace_id !== span.traceId) last = { trace_id: span.traceId };
+  if (!span || (span.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  if (span.traceId === last.trace_id) return last;
+  // Checked once per trace (a regular expression on the ids), not per observation.
+  if (!isSpanContextValid(span)) return undefined;
+  last = { trace_id: span.traceId };
   return last;
 }

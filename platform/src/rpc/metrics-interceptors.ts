@@ -1,5 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { trace } from "@opentelemetry/api";
 import type { Registry } from "prom-client";
 import { type DurationHistogram, type DurationRecorder, durationHistogram, secondsSince } from "../metrics/duration-histogram.js";
@@ -51,13 +51,17 @@ function durationInterceptor(histogram: DurationHistogram): Interceptor {
   };
 }
 
+/** A stream counts when it ends: drained (OK), failed (its code), or abandoned by the caller (CANCELLED). */
 async function* recordWhenDrained<T>(stream: AsyncIterable<T>, record: (code: number) => void): AsyncIterable<T> {
+  let code: number = Code.Canceled;
   try {
     yield* stream;
-    record(0);
+    code = 0;
   } catch (error) {
-    record(ConnectError.from(error).code);
+    code = ConnectError.from(error).code;
     throw error;
+  } finally {
+    record(code);
   }
 }
 

@@ -73,3 +73,21 @@ test("two scrapes at once, one of each format, each get their own format", async
   assert.match(plain.text, /^emporium_cache_requests_total\{cache="price",layer="process",result="miss"\} 1$/m);
   assert.ok(!plain.text.includes("# EOF"));
 });
+
+test("a histogram's buckets are cumulative; a value past the last bound lands in +Inf with its exemplar; sum and count add up", async () => {
+  const registry = createMetricsRegistry();
+  const latency = durationHistogram(registry, { name: "slow_duration_seconds", help: "demo", labelNames: ["stage"] });
+  const series = latency.recorder("confirmed");
+  series.observe(0.005, unsampled); // on a bound: counted in that bucket
+  series.observe(20, sampled);
+  const { text } = await renderMetrics(registry, true);
+  assert.match(text, /^slow_duration_seconds_bucket\{le="0\.005",stage="confirmed"\} 1$/m);
+  assert.match(text, /^slow_duration_seconds_bucket\{le="10",stage="confirmed"\} 1$/m);
+  assert.match(
+    text,
+    /^slow_duration_seconds_bucket\{le="\+Inf",stage="confirmed"\} 2 # \{trace_id="0af7651916cd43dd8448eb211c80319c"\} 20 /m,
+  );
+  assert.match(text, /^slow_duration_seconds_sum\{stage="confirmed"\} 20\.005$/m);
+  assert.match(text, /^slow_duration_seconds_count\{stage="confirmed"\} 2$/m);
+  assert.match(text, /^# TYPE slow_duration_seconds histogram$/m);
+});
