@@ -27,7 +27,7 @@ export function parseMetrics(text: string): Sample[] {
 }
 
 /** The value of the sample with this name and at least these labels; undefined when there is none. */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
     ?.value;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { parseMetrics, type Sample, valueOf } from "../../src/harness/metrics-text.js";
+import { parseMetrics, type Sample, sampleValue } from "../../src/harness/metrics-text.js";
 import { startOtlpReceiver } from "../../src/harness/otlp-receiver.js";
 import { placeOrder, settled } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
@@ -44,7 +44,7 @@ async function scrape(process: keyof Stack["metricsUrls"], accept?: string) {
 
 /** Asserts a sample with these labels exists with a count above zero. */
 function counted(samples: Sample[], name: string, labels: Record<string, string>, where: string): void {
-  const value = valueOf(samples, name, labels);
+  const value = sampleValue(samples, name, labels);
   assert.ok(value !== undefined && value > 0, `${where}: ${name}${JSON.stringify(labels)} = ${value}`);
 }
 
@@ -75,9 +75,9 @@ test("the gateway's admin port: request durations by route template, method and 
   counted(samples, "emporium_cache_requests_total", { cache: "product", layer: "http", result: "miss" }, "gateway (the 200)");
   counted(samples, "emporium_cache_requests_total", { cache: "product", layer: "process", result: "hit" }, "gateway (the warm read)");
   for (const dependency of ["orders", "catalog", "identity", "redis"]) {
-    assert.equal(valueOf(samples, "emporium_dependency_up", { dependency }), 1, `gateway depends on ${dependency}`);
+    assert.equal(sampleValue(samples, "emporium_dependency_up", { dependency }), 1, `gateway depends on ${dependency}`);
   }
-  assert.ok(valueOf(samples, "process_cpu_seconds_total") !== undefined, "default process metrics");
+  assert.ok(sampleValue(samples, "process_cpu_seconds_total") !== undefined, "default process metrics");
 });
 
 test("orders: RPC server and client durations, consumer processing, lag and DLQ depth, the saga, the pool, the price cache", async () => {
@@ -108,16 +108,16 @@ test("orders: RPC server and client durations, consumer processing, lag and DLQ 
     const lag = (await scrape("orders")).samples.filter((s) => s.name === "messaging_kafka_consumer_lag");
     return lag.length === 6 && lag.every((s) => s.value === 0 && s.labels.messaging_consumer_group_name === group) ? true : undefined;
   }, "the consumer lag of orders' 2 topics x 3 partitions, at 0");
-  assert.equal(valueOf(samples, "emporium_dlq_pending_messages", { messaging_destination_name: prefixed("inventory.v1.dlq") }), 0);
+  assert.equal(sampleValue(samples, "emporium_dlq_pending_messages", { messaging_destination_name: prefixed("inventory.v1.dlq") }), 0);
   for (const stage of ["reserved", "paid", "confirmed"])
     counted(samples, "emporium_order_saga_duration_seconds_count", { stage }, "orders");
   counted(samples, "emporium_orders_terminal_total", { status: "CONFIRMED" }, "orders");
-  assert.equal(valueOf(samples, "db_client_connection_max", { pool_name: "orders" }), 24);
-  assert.ok(valueOf(samples, "db_client_connection_count", { pool_name: "orders", state: "idle" }) !== undefined);
-  assert.ok(valueOf(samples, "db_client_connection_pending_requests", { pool_name: "orders" }) !== undefined);
+  assert.equal(sampleValue(samples, "db_client_connection_max", { pool_name: "orders" }), 24);
+  assert.ok(sampleValue(samples, "db_client_connection_count", { pool_name: "orders", state: "idle" }) !== undefined);
+  assert.ok(sampleValue(samples, "db_client_connection_pending_requests", { pool_name: "orders" }) !== undefined);
   counted(samples, "emporium_cache_requests_total", { cache: "price", layer: "process", result: "miss" }, "orders");
-  assert.equal(valueOf(samples, "emporium_dependency_up", { dependency: "postgres" }), 1);
-  assert.equal(valueOf(samples, "emporium_dependency_up", { dependency: "kafka" }), 1);
+  assert.equal(sampleValue(samples, "emporium_dependency_up", { dependency: "postgres" }), 1);
+  assert.equal(sampleValue(samples, "emporium_dependency_up", { dependency: "kafka" }), 1);
 });
 
 test("every service serves its side of the RPCs it handled; catalog counts its product cache; payments its breaker", async () => {
@@ -130,14 +130,14 @@ test("every service serves its side of the RPCs it handled; catalog counts its p
   );
   counted(catalog, "emporium_cache_requests_total", { cache: "product", layer: "process", result: "miss" }, "catalog");
   counted(catalog, "emporium_cache_requests_total", { cache: "product", layer: "redis" }, "catalog");
-  assert.equal(valueOf(catalog, "emporium_dependency_up", { dependency: "redis" }), 1);
+  assert.equal(sampleValue(catalog, "emporium_dependency_up", { dependency: "redis" }), 1);
   const identity = (await scrape("identity")).samples;
   counted(identity, "rpc_server_duration_seconds_count", { rpc_method: "SignUp", rpc_response_status_code: "OK" }, "identity");
   const inventory = (await scrape("inventory")).samples;
   counted(inventory, "messaging_process_duration_seconds_count", { messaging_destination_name: prefixed("orders.v1") }, "inventory");
   const payments = (await scrape("payments")).samples;
   counted(payments, "messaging_process_duration_seconds_count", { messaging_consumer_group_name: prefixed("payments") }, "payments");
-  assert.equal(valueOf(payments, "emporium_circuit_breaker_open", { breaker: "payment_provider" }), 0);
+  assert.equal(sampleValue(payments, "emporium_circuit_breaker_open", { breaker: "payment_provider" }), 0);
 });
 
 test("no label value is an id: no product, order or user id, no uuid, no raw path", async () => {
@@ -170,7 +170,7 @@ test("an OpenMetrics scrape carries trace-id exemplars on histogram buckets; a p
   assert.match(plain.contentType, /^text\/plain; version=0\.0\.4/);
   assert.ok(!plain.text.includes(" # {"), "no exemplars in Prometheus text");
   // prom-client renames counters while rendering OpenMetrics; the names must survive into the next plain scrape.
-  assert.ok(valueOf(plain.samples, "emporium_cache_requests_total", { cache: "product" }) !== undefined);
+  assert.ok(sampleValue(plain.samples, "emporium_cache_requests_total", { cache: "product" }) !== undefined);
   assert.match(plain.text, /^# TYPE emporium_cache_requests_total counter$/m);
 });
 
