@@ -320,7 +320,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
         eachBatch: handleBatch,
       });
     },
-    /** The consumer group, for its lag (consumer-lag.ts). */
+    /** The consumer group, for its lag (offset-metrics.ts). */
     groupId,
     /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
     async stop(): Promise<void> {

@@ -50,6 +50,8 @@ class ExemplarHistogram {
   readonly type = "histogram";
   readonly aggregator = "sum";
   private readonly series: Series[] = [];
+  /** Series by their label values: two parts of a process asking for the same values share one series. */
+  private readonly byLabels = new Map<string, Series>();
 
   constructor(
     readonly name: string,
@@ -57,7 +59,11 @@ class ExemplarHistogram {
     private readonly bounds: readonly number[],
   ) {}
 
-  add(labels: Record<string, string>): Series {
+  /** The series of these labels, made on first use (not on a hot path: callers keep what they get). */
+  seriesOf(labels: Record<string, string>): Series {
+    const key = JSON.stringify(labels);
+    const known = this.byLabels.get(key);
+    if (known) return known;
     const series: Series = {
       labels,
       counts: new Float64Array(this.bounds.length + 1),
@@ -66,6 +72,7 @@ class ExemplarHistogram {
       exemplars: new Array(this.bounds.length + 1),
     };
     this.series.push(series);
+    this.byLabels.set(key, series);
     return series;
   }
 
@@ -142,7 +149,7 @@ export function durationHistogram<L extends string>(registry: Registry, config: 
   return {
     /** The series of these label values, in `labelNames` order. */
     recorder(...values: string[]): DurationRecorder {
-      const series = histogram.add(Object.fromEntries(config.labelNames.map((name, index) => [name, values[index] ?? ""])));
+      const series = histogram.seriesOf(Object.fromEntries(config.labelNames.map((name, index) => [name, values[index] ?? ""])));
       return {
         observe(seconds, span) {
           histogram.observe(series, seconds, traceExemplar(span));

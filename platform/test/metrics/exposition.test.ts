@@ -91,3 +91,15 @@ test("a histogram's buckets are cumulative; a value past the last bound lands in
   assert.match(text, /^slow_duration_seconds_count\{stage="confirmed"\} 2$/m);
   assert.match(text, /^# TYPE slow_duration_seconds histogram$/m);
 });
+
+test("two recorders of the same label values, made by two parts of a process, share one series", async () => {
+  const registry = createMetricsRegistry();
+  const config = { name: "shared_duration_seconds", help: "demo", labelNames: ["stage"] as const };
+  durationHistogram(registry, config).recorder("reserved").observe(0.1, unsampled);
+  durationHistogram(registry, config).recorder("reserved").observe(0.2, unsampled);
+  const { text } = await renderMetrics(registry, false);
+  assert.deepEqual(
+    text.split("\n").filter((line) => line.startsWith("shared_duration_seconds_count")),
+    ['shared_duration_seconds_count{stage="reserved"} 2'],
+  );
+});
