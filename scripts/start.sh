@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # npm start: infrastructure up (or the external one from the environment),
 # build, then every process in one log stream. Migrations run as each
-# service starts; inventory seeds the demo stock.
+# service starts; inventory seeds the demo stock. Jaeger is built (first
+# start only) and started by the launcher, without holding the rest back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One per checkout: a second one says what runs (pids, ports) and stops here.
+node deploy/local/lib/start-lock.mjs check
 bash deploy/local/infra.sh up
 source deploy/local/env.sh
 echo "[emporium] building…"

@@ -28,6 +28,9 @@ step "infrastructure"
 bash deploy/local/infra.sh up
 source deploy/local/env.sh
 
+step "Jaeger (built once from the Go module proxy into .infra/go; minutes the first time)"
+bash deploy/local/tool.sh build jaeger >/dev/null
+
 step "tests"
 # The slow chaos scenarios (tests/test/chaos/*.slow.test.ts, a minute or more
 # each) run with npm run test:chaos only; the fast ones run here too.

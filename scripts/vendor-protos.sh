@@ -9,6 +9,10 @@ copy google-proto-files/google/api/annotations.proto google/api/annotations.prot
 copy google-proto-files/google/api/http.proto google/api/http.proto
 copy google-proto-files/google/rpc/error_details.proto google/rpc/error_details.proto
 copy grpc-health-check/proto/health/v1/health.proto grpc/health/v1/health.proto
+# Server reflection (platform/src/rpc/reflection/): grpc-node's own package
+# carries both versions that grpcurl and other stock clients speak.
+copy @grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto grpc/reflection/v1/reflection.proto
+copy @grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto grpc/reflection/v1alpha/reflection.proto
 
 # buf/validate/validate.proto is in no npm package (@bufbuild/protovalidate
 # ships only the code generated from it), but the protovalidate Java artifact

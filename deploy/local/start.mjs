@@ -1,27 +1,84 @@
-// `npm start`: runs every Emporium process with one tagged log stream, prints
-// where things are once the gateway is ready, and stops everything cleanly on
-// Ctrl-C / SIGTERM. Infrastructure and the build are done by scripts/start.sh.
+// `npm start`: runs every Emporium process with one tagged log stream, and
+// Jaeger beside them (built once, joining when its first build is done),
+// prints where things are once the gateway is ready, and stops everything
+// cleanly on Ctrl-C / SIGTERM. Infrastructure and the build are done by
+// scripts/start.sh. One per checkout: a second one says what runs and exits.
 import { fileURLToPath } from "node:url";
+import { buildGoTool } from "@emporium/platform/dev/go-tool";
+import { JAEGER_PORT_VARIABLES, jaegerHealthy, jaegerPortsFromEnv, jaegerProcess, otlpExportEnv } from "@emporium/platform/dev/jaeger";
+import { describeTakenPorts, takenPorts } from "@emporium/platform/dev/port-check";
 import { prefixedPrinter, startProcessGroup } from "@emporium/platform/dev/process-group";
 import { emporiumProcesses } from "@emporium/platform/dev/stack";
+import { acquire, describe, release, update } from "./lib/start-lock.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const port = (name, fallback) => Number(process.env[name] ?? fallback);
-const gatewayPort = port("GATEWAY_PORT", 8080);
-const specs = emporiumProcesses({
-  gatewayPort,
-  ordersPort: port("ORDERS_PORT", 50051),
-  inventoryPort: port("INVENTORY_PORT", 50052),
-  catalogPort: port("CATALOG_PORT", 50053),
-  identityPort: port("IDENTITY_PORT", 50054),
-  paymentsPort: port("PAYMENTS_PORT", 50055),
-  paymentProviderPort: port("PAYMENT_PROVIDER_PORT", 50060),
-  catalogSeedProducts: port("CATALOG_SEED_PRODUCTS", 1000),
-  seedDemoStock: true,
-});
-const print = prefixedPrinter([...specs.map((s) => s.name), "emporium"]);
-let stopping = false;
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const APP_PORTS = [
+  ["gateway", "GATEWAY_PORT", 8080],
+  ["orders", "ORDERS_PORT", 50051],
+  ["inventory", "INVENTORY_PORT", 50052],
+  ["catalog", "CATALOG_PORT", 50053],
+  ["identity", "IDENTITY_PORT", 50054],
+  ["payments", "PAYMENTS_PORT", 50055],
+  ["provider", "PAYMENT_PROVIDER_PORT", 50060],
+].map(([name, variable, fallback]) => ({ name, variable, port: env(variable, fallback) }));
+const portOf = (name) => APP_PORTS.find((p) => p.name === name).port;
 
+// Where traces go: our Jaeger unless told otherwise, or unless its ports
+// are taken (another Jaeger or collector, which then gets the spans).
+const externalOtlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+const jaegerPorts = jaegerPortsFromEnv();
+const JAEGER_WANTED = Object.entries(JAEGER_PORT_VARIABLES).map(([key, [variable]]) => ({
+  name: "jaeger",
+  variable,
+  port: jaegerPorts[key],
+}));
+const jaegerWanted = !externalOtlp && process.env.EMPORIUM_JAEGER !== "off";
+const jaegerPortsTaken = jaegerWanted ? await takenPorts(JAEGER_WANTED) : [];
+const jaegerOn = jaegerWanted && jaegerPortsTaken.length === 0;
+
+const specs = emporiumProcesses({
+  gatewayPort: portOf("gateway"),
+  ordersPort: portOf("orders"),
+  inventoryPort: portOf("inventory"),
+  catalogPort: portOf("catalog"),
+  identityPort: portOf("identity"),
+  paymentsPort: portOf("payments"),
+  paymentProviderPort: portOf("provider"),
+  catalogSeedProducts: env("CATALOG_SEED_PRODUCTS", 1000),
+  seedDemoStock: true,
+  // Tests run a launcher beside a developer's on the same infrastructure, with data of its own.
+  databaseSuffix: process.env.EMPORIUM_DATABASE_SUFFIX,
+  topicPrefix: process.env.KAFKA_TOPIC_PREFIX,
+  env: jaegerOn ? otlpExportEnv(jaegerPorts) : {},
+});
+const print = prefixedPrinter([...specs.map((s) => s.name), "jaeger", "emporium"]);
+
+// One launcher per checkout, and only onto free ports.
+const lock = {
+  startedAt: new Date().toISOString(),
+  processes: Object.fromEntries([
+    ...APP_PORTS.map((p) => [p.name, { ports: [p.port] }]),
+    ...(jaegerOn ? [["jaeger", { ports: JAEGER_WANTED.map((p) => p.port) }]] : []),
+  ]),
+};
+const other = acquire(lock);
+if (other) {
+  print("emporium", describe(other));
+  process.exit(1);
+}
+const taken = await takenPorts(APP_PORTS);
+if (taken.length > 0) {
+  print("emporium", describeTakenPorts(taken));
+  release();
+  process.exit(1);
+}
+
+let stopping = false;
+// Jaeger's state, for the banner: starting, building, up, or why it is not there.
+let jaeger = "starting";
+let jaegerBuild;
+let bannerShown = false;
 const group = startProcessGroup(specs, {
   cwd: root,
   onLine: print,
@@ -30,21 +87,83 @@ const group = startProcessGroup(specs, {
     void stop(1);
   },
 });
+const traces = startProcessGroup([], {
+  cwd: root,
+  onLine: print,
+  onUnexpectedExit: (name, code, signal) => {
+    jaeger = `exited (${signal ?? `code ${code}`}); traces are not collected any more`;
+    print("emporium", `traces: ${name} ${jaeger}`);
+  },
+});
+const recordPids = () => {
+  const pids = { ...group.pids(), ...traces.pids() };
+  for (const [name, entry] of Object.entries(lock.processes)) entry.pid = pids[name];
+  update(lock);
+};
+recordPids();
+
+const tracesLine = () => {
+  if (externalOtlp) return `traces: exported to ${externalOtlp} (OTEL_EXPORTER_OTLP_ENDPOINT; no local Jaeger)`;
+  if (jaegerPortsTaken.length > 0) {
+    const ports = jaegerPortsTaken.map((p) => `${p.port} (${p.variable})`).join(", ");
+    return `traces: no local Jaeger: its ports ${ports} are in use by another program; spans go to http://localhost:4318, whatever listens there`;
+  }
+  if (!jaegerOn) return "traces: no local Jaeger (EMPORIUM_JAEGER=off); exported to the OTLP default http://localhost:4318";
+  if (jaeger === "up")
+    return `traces: http://localhost:${jaegerPorts.query}  (Jaeger API /api/traces; npm run trace -- <order-id | trace-id>)`;
+  if (jaeger === "building")
+    return "traces: building Jaeger (first start only; progress as [jaeger] lines); it joins when built, and spans exported before then are lost";
+  if (jaeger === "starting") return "traces: Jaeger starting; spans exported before it is up are lost";
+  return `traces: Jaeger ${jaeger}`;
+};
+
+async function runJaeger() {
+  jaegerBuild = buildGoTool(root, "jaeger", (line) => {
+    jaeger = "building";
+    print("jaeger", line);
+  });
+  let binary;
+  try {
+    binary = await jaegerBuild.binary;
+  } catch (error) {
+    if (!stopping) {
+      jaeger = `not running: ${error.message}`;
+      print("emporium", tracesLine());
+    }
+    return;
+  }
+  if (stopping) return;
+  const wasBuilding = jaeger === "building";
+  jaeger = "starting";
+  traces.add(jaegerProcess(binary, jaegerPorts));
+  recordPids();
+  while (!stopping && jaeger === "starting") {
+    if (await jaegerHealthy(jaegerPorts)) jaeger = "up";
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (jaeger === "up" && (bannerShown || wasBuilding)) print("emporium", tracesLine());
+}
 
 async function stop(exitCode) {
   if (stopping) return;
   stopping = true;
   print("emporium", "stopping all processes…");
+  jaegerBuild?.cancel();
   await group.stop();
+  // Last, so that the services' final spans still reach it.
+  await traces.stop();
+  release();
   print("emporium", "stopped");
   process.exit(exitCode);
 }
+// The terminal's Ctrl-C reaches only this process (the children run in
+// process groups of their own); npm may pass the same signal on again.
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
 async function waitForGateway() {
   for (let i = 0; i < 120 && !stopping; i++) {
-    const ready = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then(
+    const ready = await fetch(`http://127.0.0.1:${portOf("gateway")}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
@@ -54,18 +173,23 @@ async function waitForGateway() {
   return false;
 }
 
+if (jaegerOn) void runJaeger();
+const gatewayPort = portOf("gateway");
 if (await waitForGateway()) {
+  recordPids();
+  bannerShown = true;
   print(
     "emporium",
     [
       "Emporium is up.",
       `  gateway    http://localhost:${gatewayPort}  (REST /v1, /healthz, /readyz)`,
-      `  orders     h2c://127.0.0.1:${port("ORDERS_PORT", 50051)}  (gRPC, Connect, gRPC-Web)`,
-      `  inventory  h2c://127.0.0.1:${port("INVENTORY_PORT", 50052)}`,
-      `  catalog    h2c://127.0.0.1:${port("CATALOG_PORT", 50053)}  (GET /v1/products on the gateway)`,
-      `  payments   h2c://127.0.0.1:${port("PAYMENTS_PORT", 50055)}  (internal; charges through the provider simulator)`,
-      `  provider   http://127.0.0.1:${port("PAYMENT_PROVIDER_PORT", 50060)}  (payment-provider simulator; knobs: PUT /control)`,
-      `  identity   h2c://127.0.0.1:${port("IDENTITY_PORT", 50054)}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
+      `  orders     h2c://127.0.0.1:${portOf("orders")}  (gRPC, Connect, gRPC-Web)`,
+      `  inventory  h2c://127.0.0.1:${portOf("inventory")}`,
+      `  catalog    h2c://127.0.0.1:${portOf("catalog")}  (GET /v1/products on the gateway)`,
+      `  payments   h2c://127.0.0.1:${portOf("payments")}  (internal; charges through the provider simulator)`,
+      `  provider   http://127.0.0.1:${portOf("provider")}  (payment-provider simulator; knobs: PUT /control)`,
+      `  identity   h2c://127.0.0.1:${portOf("identity")}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
+      `  ${tracesLine()}`,
       `  try: curl -s -X POST localhost:${gatewayPort}/v1/auth/signup -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a-long-passphrase-1"}'`,
       `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
       "  Ctrl-C stops everything.",

@@ -18,10 +18,12 @@ source "$SCRIPT_DIR/lib/common.sh"
 source "$SCRIPT_DIR/lib/go-tool.sh"
 
 declare -A PACKAGE=(
+  [grpcurl]=github.com/fullstorydev/grpcurl/cmd/grpcurl
   [jaeger]=github.com/jaegertracing/jaeger/cmd/jaeger
   [promtool]=github.com/prometheus/prometheus/cmd/promtool
 )
 declare -A VERSION=(
+  [grpcurl]=v1.9.4
   [jaeger]=v1.76.0
   [promtool]=v0.316.0
 )

@@ -36,7 +36,7 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
         allowed.push(route.httpMethod);
         continue;
       }
-      if (route.body !== "" && Number(req.headers["content-length"] ?? 0) > 0 && !req.is("application/json")) {
+      if (route.body !== "" && hasBody(req) && !req.is("application/json")) {
         sendProblem(
           res,
           httpProblem(415, "unsupported-media-type", "Unsupported media type", "The request body must be application/json.", {
@@ -80,4 +80,9 @@ function allowedFor(route: RestRoute, caller: Caller | undefined, req: Request, 
     return false;
   }
   return true;
+}
+
+/** Whether the request carries a body (a length above zero, or chunks); no body at all is the empty message. */
+function hasBody(req: Request): boolean {
+  return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
 }

@@ -69,6 +69,32 @@ describe("validation interceptor", () => {
     assert.deepEqual(fieldViolationsOf(error), [{ field: "items", description: "must contain at least 1 item(s)" }]);
   });
 
+  test("refuses NUL characters in any string, nested or repeated, naming each field, before the handler", async () => {
+    const { calls, orders, catalog } = setup();
+
+    const order = await rejection(
+      orders.createOrder({
+        items: [
+          { productId: "p-000001", quantity: 1 },
+          { productId: "p\u0000", quantity: 1 },
+        ],
+      }),
+    );
+    const product = await rejection(
+      catalog.updateProduct({ productId: "p-000001", product: { name: "fine", description: "line one\u0000line two" } }),
+    );
+
+    assert.equal(order.code, Code.InvalidArgument);
+    assert.deepEqual(
+      fieldViolationsOf(order).filter((v) => v.description.includes("NUL")),
+      [{ field: "items[1].product_id", description: "must not contain NUL characters (U+0000)" }],
+    );
+    assert.deepEqual(fieldViolationsOf(product), [
+      { field: "product.description", description: "must not contain NUL characters (U+0000)" },
+    ]);
+    assert.deepEqual(calls, []);
+  });
+
   test("passes a valid request on to the handler", async () => {
     const { calls, orders } = setup();
 

@@ -55,10 +55,17 @@ tcp_open() {
 }
 
 # Fail early with a helpful message when a port is taken by a foreign process.
+# A port can also be held without a listener: Linux gives ports of
+# net.ipv4.ip_local_port_range (32768-60999 by default) to outgoing
+# connections, and a server cannot bind a port one of them holds.
 ensure_port_free() {
   local port=$1 name=$2 env_var=$3
   if tcp_open "$port"; then
     die "port $port (for $name) is already in use by another process; set $env_var to another port"
+  fi
+  # (Established only: what a stopped server of ours leaves closing does not block a new bind.)
+  if command -v ss >/dev/null && [[ -n $(ss -Htn state established "( sport = :$port )" 2>/dev/null) ]]; then
+    die "port $port (for $name) is held by a connection of another process (Linux lends ports $(tr '\t' - </proc/sys/net/ipv4/ip_local_port_range) to outgoing connections); set $env_var to a port outside that range"
   fi
 }
 

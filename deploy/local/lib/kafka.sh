@@ -18,6 +18,9 @@ KAFKA_START_TIMEOUT=${EMPORIUM_KAFKA_START_TIMEOUT:-120}
 # Written to the log by kafka.server.KafkaRaftServer once the broker serves.
 KAFKA_READY_LINE='Kafka Server started'
 
+# shellcheck source=kafka-cluster-id.sh
+source "$SCRIPT_DIR/lib/kafka-cluster-id.sh"
+
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM"; }
 
 kafka_ensure_java() {
@@ -33,8 +36,13 @@ kafka_ensure_java() {
 
 kafka_pom_sum() { sha256sum "$KAFKA_POM" | cut -d' ' -f1; }
 
+# The marker says which pom.xml the jars came from; the broker's own jar must
+# be there too (a cache emptied by hand is fetched again, not trusted).
 kafka_libs_ok() {
-  [[ -r $KAFKA_LIBS/.pom.sha256 && $(<"$KAFKA_LIBS/.pom.sha256") == "$(kafka_pom_sum)" ]]
+  [[ -r $KAFKA_LIBS/.pom.sha256 && $(<"$KAFKA_LIBS/.pom.sha256") == "$(kafka_pom_sum)" ]] || return 1
+  compgen -G "$KAFKA_LIBS/kafka_2.13-$(kafka_version).jar" >/dev/null && return 0
+  log "kafka: the jar cache in $KAFKA_LIBS is incomplete; fetching it again"
+  return 1
 }
 
 # Download once; re-download only when pom.xml changes (checksum marker).
@@ -74,29 +82,57 @@ kafka_java() {
     -Dkafka.logs.dir="$LOG_DIR" -cp "$KAFKA_LIBS/*" "$@"
 }
 
-# Random KRaft cluster id: 16 random bytes, url-safe base64 without padding.
-kafka_cluster_id() {
-  local f="$KAFKA_DIR/cluster.id"
-  [[ -s $f ]] || head -c16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22 >"$f"
-  cat "$f"
+# The cluster id to format with, in .infra/kafka/cluster.id: the cached one
+# when it is still one Kafka could have made, else a new one (a cached id
+# that can never work, such as one starting with '-', is renewed rather than
+# reused on every retry).
+kafka_ensure_cluster_id() {
+  local f="$KAFKA_DIR/cluster.id" cached=""
+  [[ -r $f ]] && cached=$(<"$f")
+  kafka_cluster_id_valid "$cached" && return 0
+  [[ -n $cached ]] && log "kafka: cached cluster id '$cached' in $f is not a valid KRaft cluster id; renewing it"
+  kafka_new_cluster_id >"$f"
 }
 
-# Format once. The controller endpoint is recorded in the KRaft voter set at
-# format time, so we remember the port and refuse to start on another one.
+kafka_meta_cluster_id() { sed -n 's/^cluster\.id=//p' "$KAFKA_DATA/meta.properties"; }
+
+# Storage is formatted when meta.properties exists and our marker (written
+# only after StorageTool succeeded) does too. meta.properties without the
+# marker is a format that never finished (interrupted, or failed half-way):
+# Kafka never ran on it, so it is formatted anew. The controller endpoint is
+# recorded in the KRaft voter set at format time, so the marker remembers the
+# port, and a start on another port is refused.
 kafka_format() {
-  local marker="$KAFKA_DIR/formatted-controller-port"
-  if [[ -f $KAFKA_DATA/meta.properties ]]; then
-    if [[ -r $marker && $(<"$marker") != "$KAFKA_CONTROLLER_PORT" ]]; then
+  local marker="$KAFKA_DIR/formatted-controller-port" id
+  if [[ -f $KAFKA_DATA/meta.properties && -r $marker ]]; then
+    if [[ $(<"$marker") != "$KAFKA_CONTROLLER_PORT" ]]; then
       die "kafka storage was formatted for controller port $(<"$marker"), not $KAFKA_CONTROLLER_PORT; restore EMPORIUM_KAFKA_CONTROLLER_PORT or delete $KAFKA_DATA (loses topics)"
     fi
+    kafka_sync_cluster_id_file
     return 0
   fi
-  rm -rf "$KAFKA_DATA" # never formatted -> nothing of value inside
-  log "kafka: formatting KRaft storage in $KAFKA_DATA"
-  kafka_java kafka.tools.StorageTool format -t "$(kafka_cluster_id)" \
+  if [[ -e $KAFKA_DATA ]] && [[ -n $(ls -A "$KAFKA_DATA") ]]; then
+    log "kafka: $KAFKA_DATA holds a format that never finished (no $marker); formatting it anew"
+  fi
+  rm -rf "$KAFKA_DATA" "$marker" # never formatted -> nothing of value inside
+  kafka_ensure_cluster_id
+  id=$(<"$KAFKA_DIR/cluster.id")
+  log "kafka: formatting KRaft storage in $KAFKA_DATA (cluster id $id)"
+  kafka_java kafka.tools.StorageTool format --cluster-id="$id" \
     -c "$KAFKA_CONF" --standalone </dev/null >>"$KAFKA_LOG" 2>&1 ||
     { show_log_tail "$KAFKA_LOG"; die "kafka storage format failed, see $KAFKA_LOG"; }
   echo "$KAFKA_CONTROLLER_PORT" >"$marker"
+}
+
+# The storage's own id is the one that counts (the broker reads it from
+# meta.properties); a cached cluster.id that says otherwise is corrected.
+kafka_sync_cluster_id_file() {
+  local f="$KAFKA_DIR/cluster.id" formatted cached=""
+  formatted=$(kafka_meta_cluster_id)
+  [[ -r $f ]] && cached=$(<"$f")
+  [[ -n $formatted && $cached != "$formatted" ]] || return 0
+  log "kafka: $f said '$cached' but $KAFKA_DATA was formatted with cluster id '$formatted'; keeping the storage's id"
+  printf '%s\n' "$formatted" >"$f"
 }
 
 # --- process ---------------------------------------------------------------------

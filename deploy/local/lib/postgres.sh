@@ -107,13 +107,41 @@ pg_prepare_dirs() {
   touch "$PG_LOG"
 }
 
+# A cluster is ours and complete once initdb succeeded and we added the
+# include line right after it. A data folder without both is an initdb that
+# never finished (killed, disk full): pg_ctl would fail on it at every start,
+# so it is moved aside (not deleted: it might hold something) and made anew.
+PG_INCLUDE_LINE="include_if_exists = 'emporium.conf'"
+
+pg_cluster_complete() {
+  [[ -s $PG_DATA/PG_VERSION ]] && pg_run grep -qxF "$PG_INCLUDE_LINE" "$PG_DATA/postgresql.conf" 2>/dev/null
+}
+
+# A cluster made by another major version cannot be started by this one.
+pg_check_major() {
+  local made installed
+  made=$(pg_run cat "$PG_DATA/PG_VERSION")
+  installed=$(basename "$(dirname "$PG_BIN")")
+  [[ $made == "$installed" ]] && return 0
+  die "postgres: $PG_DATA was made by PostgreSQL $made, but $installed is installed; upgrade it with pg_upgrade, or 'infra.sh down' and delete it (loses the local databases)"
+}
+
 pg_initdb() {
-  [[ -s $PG_DATA/PG_VERSION ]] && return 0
+  if pg_cluster_complete; then
+    pg_check_major
+    return 0
+  fi
+  if [[ -e $PG_DATA ]]; then
+    local aside
+    aside="$PG_DATA.unfinished-$(date +%Y%m%d%H%M%S)"
+    log "postgres: $PG_DATA holds an initdb that never finished; moving it to $aside (delete it when you like) and initializing anew"
+    mv "$PG_DATA" "$aside"
+  fi
   log "postgres: initdb in $PG_DATA (superuser '$PG_USER', trust auth)"
   pg_run "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_USER" --auth=trust \
     --encoding=UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 ||
     { show_log_tail "$PG_LOG"; die "initdb failed, see $PG_LOG"; }
-  echo "include_if_exists = 'emporium.conf'" | pg_run tee -a "$PG_DATA/postgresql.conf" >/dev/null
+  echo "$PG_INCLUDE_LINE" | pg_run tee -a "$PG_DATA/postgresql.conf" >/dev/null
 }
 
 # Settings are rewritten on every start so port overrides take effect.

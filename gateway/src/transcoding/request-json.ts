@@ -41,13 +41,14 @@ function fieldMaskJson(field: DescField, raw: string | string[]): JsonValue {
 /**
  * The request message as proto JSON, merged from the body (as the route's
  * `body` says), the query string (fields not bound elsewhere) and the path
- * variables, which win.
+ * variables, which win. No body at all is the empty message, as in every
+ * google.api.http transcoder (`POST /v1/orders/{id}:cancel` from curl).
  */
 export function requestJson(route: RestRoute, body: unknown, query: Query, pathParams: Record<string, string>): JsonObject {
   let json: JsonObject = {};
   if (route.body === "*") {
-    if (!isObject(body)) throw new ValidationError([{ field: "body", description: "must be a JSON object" }]);
-    json = { ...body };
+    if (body !== undefined && !isObject(body)) throw new ValidationError([{ field: "body", description: "must be a JSON object" }]);
+    json = { ...(body ?? {}) };
   } else if (route.body !== "" && body !== undefined) {
     json[route.body] = body as JsonValue;
   }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { STOP_WITH_PARENT_ENV } from "../lifecycle/graceful-shutdown.js";
 
 export interface ProcessSpec {
   name: string;
@@ -28,8 +29,17 @@ export function prefixedPrinter(names: string[]) {
 }
 
 /**
- * Runs several node processes as one: one tagged log stream, and a stop that
+ * Runs several processes as one: one tagged log stream, and a stop that
  * sends SIGTERM to all, waits for them, and SIGKILLs what outlives the grace.
+ *
+ * Each child runs in a process group of its own (`detached`), so a
+ * terminal's Ctrl-C, which goes to the whole foreground group, reaches only
+ * the launcher, and each child hears one stop request (the group's SIGTERM)
+ * rather than SIGINT and then SIGTERM. A detached child would outlive a
+ * launcher killed with SIGKILL, so its stdin is a pipe from the launcher:
+ * when the launcher dies the pipe closes and the child stops
+ * (platform/src/lifecycle/graceful-shutdown.ts; other programs, such as
+ * Jaeger, run under platform/src/dev/stop-with-parent.ts).
  */
 export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOptions) {
   const children = new Map<string, ChildProcess>();
@@ -38,8 +48,9 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
   const launch = (spec: ProcessSpec) => {
     const child = spawn(process.execPath, spec.args, {
       cwd: options.cwd,
-      env: { ...process.env, ...spec.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...spec.env, [STOP_WITH_PARENT_ENV]: "stdin" },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
     });
     children.set(spec.name, child);
     for (const stream of [child.stdout, child.stderr]) {
@@ -58,6 +69,18 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
 
   return {
     children,
+    /** Starts one more process in the group (one whose program became available later, e.g. Jaeger after its build). */
+    add(spec: ProcessSpec): void {
+      if (stopping) throw new Error(`the group is stopping; ${spec.name} is not started`);
+      if (children.has(spec.name)) throw new Error(`a process named ${spec.name} is already in this group`);
+      specsByName.set(spec.name, spec);
+      launch(spec);
+    },
+    /** The pid of each running process, by name. */
+    pids(): Record<string, number> {
+      const running = [...children].filter(([, child]) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
+      return Object.fromEntries(running.map(([name, child]) => [name, child.pid as number]));
+    },
     /** Sends a signal to one process (for fault tests). */
     signal(name: string, signal: NodeJS.Signals) {
       children.get(name)?.kill(signal);
@@ -83,13 +106,22 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
       stopping = true;
       const all = [...children.values()];
       for (const child of all) child.kill("SIGTERM");
+      // The whole group of each child: a program run under stop-with-parent too.
       const killer = setTimeout(() => {
-        for (const child of all) child.kill("SIGKILL");
+        for (const child of all) if (child.pid !== undefined && child.exitCode === null) killGroup(child.pid);
       }, graceMs);
       await Promise.all(all.map(exited));
       clearTimeout(killer);
     },
   };
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
 }
 
 export type ProcessGroup = ReturnType<typeof startProcessGroup>;

@@ -6,9 +6,21 @@ export interface ShutdownStep {
 }
 
 /**
+ * Set by a launcher (`npm start`, the test harness: platform/src/dev/process-group.ts)
+ * that starts us in a process group of our own and holds a pipe as our stdin.
+ */
+export const STOP_WITH_PARENT_ENV = "EMPORIUM_STOP_WITH_PARENT";
+
+/**
  * Runs the steps in order on SIGTERM or SIGINT (readiness off first, pools
  * last), then exits. A hard timeout exits anyway so a stuck step never keeps
  * a process alive; a second signal exits at once.
+ *
+ * Under a launcher, the end of stdin is a stop request too: the launcher
+ * keeps us out of the terminal's process group, so that one Ctrl-C reaches
+ * us once (as its SIGTERM) rather than twice, and if it dies without
+ * stopping us (SIGKILL), its end of the pipe closes and we drain and exit
+ * instead of running on as an orphan.
  */
 export function onShutdownSignal(logger: Logger, timeoutMs: number, steps: ShutdownStep[]): void {
   let stopping = false;
@@ -38,4 +50,13 @@ export function onShutdownSignal(logger: Logger, timeoutMs: number, steps: Shutd
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  if (process.env[STOP_WITH_PARENT_ENV] === "stdin") stopWhenStdinCloses(() => void (stopping || shutdown("launcher exited")));
+}
+
+function stopWhenStdinCloses(stop: () => void): void {
+  process.stdin.on("end", stop);
+  process.stdin.on("error", stop);
+  process.stdin.resume();
+  // The pipe alone must not keep a process alive that is otherwise done.
+  process.stdin.unref();
 }

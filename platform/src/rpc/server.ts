@@ -11,7 +11,9 @@ import { deadlineServerInterceptor } from "./deadline-propagation.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
 import { serverMetricsInterceptor } from "./metrics-interceptors.js";
+import { registerServerReflection } from "./reflection/server-reflection.js";
 import { serverTracingInterceptor } from "./tracing-interceptors.js";
+import { unimplementedFallback } from "./unimplemented-fallback.js";
 import { validationInterceptor } from "./validation-interceptor.js";
 
 export interface RpcServerOptions {
@@ -38,8 +40,9 @@ export interface RpcServer {
 
 /**
  * One plaintext HTTP/2 (h2c) server speaking Connect, gRPC and gRPC-Web, with
- * the standard health service, tracing, error mapping and request validation
- * (protovalidate rules from the protos) on every call.
+ * the standard health service, server reflection, tracing, error mapping and
+ * request validation (protovalidate rules from the protos) on every call, and
+ * UNIMPLEMENTED for a service or method it does not have.
  * Building it opens nothing; `listen` does.
  */
 export function createRpcServer(options: RpcServerOptions): RpcServer {
@@ -47,12 +50,16 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   const shutdownController = new AbortController();
   // Every call in flight listens on this one signal; many is normal, not a leak.
   setMaxListeners(0, shutdownController.signal);
+  const served = new Set<string>();
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(Health, health.impl());
       options.routes(router);
       options.admission?.verify(router);
+      registerServerReflection(router);
+      for (const { service } of router.handlers) served.add(service.typeName);
     },
+    fallback: unimplementedFallback(() => served),
     // Innermost last: validation sees the request just before admission
     // control (bad input is a 400 however busy the server is, and takes no
     // slot), which sees it just before the handler.

@@ -3,6 +3,7 @@ import { pathToString } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Validator, type Violation } from "@bufbuild/protovalidate";
 import type { Interceptor } from "@connectrpc/connect";
 import { type FieldViolation, ValidationError } from "../errors/domain-errors.js";
+import { nulCharacterViolations } from "./nul-characters.js";
 
 /**
  * Checks every request message against the protovalidate rules declared in
@@ -13,14 +14,19 @@ import { type FieldViolation, ValidationError } from "../errors/domain-errors.js
  * bad input. (@connectrpc/validate would attach buf.validate.Violations
  * instead, which our error mapping and the gateway do not read.)
  *
+ * Strings holding a NUL character are refused the same way, whatever the
+ * proto says (nul-characters.ts).
+ *
  * A rule that cannot be compiled or evaluated is our bug, not the client's:
  * it is thrown as is and answered as Internal.
  */
 export function validationInterceptor(validator: Validator = createValidator()): Interceptor {
   const check = <Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>) => {
     const result = validator.validate(schema, message);
-    if (result.kind === "invalid") throw new ValidationError(result.violations.map(toFieldViolation));
     if (result.kind === "error") throw result.error;
+    const violations = result.kind === "invalid" ? result.violations.map(toFieldViolation) : [];
+    violations.push(...nulCharacterViolations(schema, message));
+    if (violations.length > 0) throw new ValidationError(violations);
   };
   return (next) => async (req) => {
     if (!req.stream) {

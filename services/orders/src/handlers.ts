@@ -26,8 +26,13 @@ import type { SagaMetrics } from "./saga-metrics.js";
 import type { OrderStore } from "./store/order-store.js";
 
 /** Current catalog prices of the given products; unknown ids are absent from the map. */
+/** A product's price and its name as the catalog gives them (the name goes into the order's answer). */
+export interface PricedProduct extends Price {
+  name: string;
+}
+
 export interface ProductPrices {
-  pricesOf(productIds: string[]): Promise<Map<string, Price>>;
+  pricesOf(productIds: string[]): Promise<Map<string, PricedProduct>>;
 }
 
 /** The payments service's say on cancelling: throws InvalidStateError when a charge is under way or done. */
@@ -102,7 +107,8 @@ export function createOrderHandlers({
         if ("error" in priced) throw priced.error;
         const order = newOrder(randomUUID(), customerId, priceLines(lines, priced.found), new Date());
         trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
-        const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order) });
+        const names = new Map([...priced.found].map(([id, product]) => [id, product.name]));
+        const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order, names) });
         // The order, its lines, its OrderPlaced event and the key's record: one round trip.
         await runTogether(tx, [
           ...store.insertStatements(order),

@@ -1,6 +1,5 @@
 import { type CacheLayerCounts, NOT_COUNTED } from "@emporium/platform/cache/cache-metrics";
-import type { Price } from "./domain/order.js";
-import type { ProductPrices } from "./handlers.js";
+import type { PricedProduct, ProductPrices } from "./handlers.js";
 
 export interface CachedPrices extends ProductPrices {
   /** Drops a product's price (its ProductChanged was heard). */
@@ -8,7 +7,7 @@ export interface CachedPrices extends ProductPrices {
 }
 
 /**
- * Prices kept in this process for `ttlMs`, dropped sooner when the catalog
+ * Prices (and names) kept in this process for `ttlMs`, dropped sooner when the catalog
  * announces a change (ProductChanged, heard by every orders instance), so
  * an order costs no catalog call for products priced a moment ago. The
  * catalog's own caches work the same way and are as fresh. Unknown products
@@ -20,11 +19,11 @@ export function cachedPrices(
 ): CachedPrices {
   const maxEntries = options.maxEntries ?? 50_000;
   const counts = options.counts ?? NOT_COUNTED;
-  const prices = new Map<string, { price: Price; until: number }>();
+  const prices = new Map<string, { price: PricedProduct; until: number }>();
   return {
     async pricesOf(productIds) {
       const now = Date.now();
-      const found = new Map<string, Price>();
+      const found = new Map<string, PricedProduct>();
       const missing: string[] = [];
       for (const id of productIds) {
         const entry = prices.get(id);

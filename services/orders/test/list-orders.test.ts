@@ -45,7 +45,7 @@ const handlers = () =>
     pool,
     idempotency: createIdempotency(idempotencyStore, { retentionHours: 48, logger: createLogger("test", "silent") }),
     store: orderStore,
-    products: { pricesOf: async (ids) => new Map(ids.map((id) => [id, { currency: "EUR", amountMinor: 100n }])) },
+    products: { pricesOf: async (ids) => new Map(ids.map((id) => [id, { currency: "EUR", amountMinor: 100n, name: `name of ${id}` }])) },
     payments: { cancel: async () => undefined },
     topics: orderTopics("unused."),
     productNames: productNameLoaders(catalog, createLogger("test", "silent")),

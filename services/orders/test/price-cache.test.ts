@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Price } from "../src/domain/order.js";
+import type { PricedProduct } from "../src/handlers.js";
 import { cachedPrices } from "../src/price-cache.js";
 
 /** A catalog stand-in that counts the ids it is asked for. */
@@ -10,7 +10,11 @@ function fakeCatalog(prices: Record<string, bigint>) {
     asked,
     async pricesOf(ids: string[]) {
       asked.push(ids);
-      return new Map(ids.flatMap((id) => (id in prices ? [[id, { currency: "EUR", amountMinor: prices[id] as bigint } as Price]] : [])));
+      return new Map(
+        ids.flatMap((id) =>
+          id in prices ? [[id, { currency: "EUR", amountMinor: prices[id] as bigint, name: id } as PricedProduct]] : [],
+        ),
+      );
     },
   };
 }

@@ -192,7 +192,8 @@ async function waitUntilServing(url: string): Promise<void> {
   );
 }
 
-async function dropStackData(id: string, databases: Record<string, string>, topicPrefix: string): Promise<void> {
+/** Drops the databases and topics of one stack (or launcher) run. */
+export async function dropStackData(id: string, databases: Record<string, string>, topicPrefix: string): Promise<void> {
   const admin = new pg.Client({ connectionString: infraEnv.DATABASE_URL });
   await admin.connect();
   for (const database of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

@@ -6,6 +6,7 @@ import { type Caller, callerHeaders } from "@emporium/platform/rpc/caller";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
+import { fileNames, type ReflectionVersion, reflect, registryFromDescriptors } from "../../src/harness/grpc-reflection-client.js";
 import { request } from "../../src/harness/http.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -90,5 +91,88 @@ test("grpc-js checks grpc.health.v1.Health on every internal service", async () 
     health.close();
     assert.equal(overall.status, "SERVING");
     assert.equal(named.status, "SERVING");
+  }
+});
+
+/** A call by path alone, as a stock client does for a method it only knows by name. */
+const callByPath = (address: string, path: string) =>
+  new Promise<grpc.ServiceError | null>((resolve) => {
+    const client = new grpc.Client(address, grpc.credentials.createInsecure());
+    client.makeUnaryRequest(
+      path,
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      Buffer.alloc(0),
+      (error) => {
+        client.close();
+        resolve(error);
+      },
+    );
+  });
+
+test("grpc-js gets UNIMPLEMENTED, with a status and message, for an unknown method or service", async () => {
+  const address = `127.0.0.1:${stack.ordersPort}`;
+
+  const unknownMethod = await callByPath(address, "/emporium.orders.v1.OrderService/ShipOrder");
+  const unknownService = await callByPath(address, "/emporium.shipping.v1.ShippingService/ShipOrder");
+
+  assert.equal(unknownMethod?.code, grpc.status.UNIMPLEMENTED);
+  assert.equal(unknownMethod?.details, "unknown method ShipOrder for service emporium.orders.v1.OrderService");
+  assert.equal(unknownService?.code, grpc.status.UNIMPLEMENTED);
+  assert.equal(unknownService?.details, "unknown service emporium.shipping.v1.ShippingService");
+});
+
+const versions: ReflectionVersion[] = ["v1", "v1alpha"];
+const alwaysServed = ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
+
+test("server reflection lists each internal port's services, health and reflection, over v1 and v1alpha", async () => {
+  const ports = {
+    "emporium.orders.v1.OrderService": stack.ordersPort,
+    "emporium.inventory.v1.InventoryService": stack.inventoryPort,
+    "emporium.catalog.v1.CatalogService": stack.catalogPort,
+    "emporium.identity.v1.IdentityService": stack.identityPort,
+    "emporium.payments.v1.PaymentService": stack.paymentsPort,
+  };
+  for (const [service, port] of Object.entries(ports)) {
+    for (const version of versions) {
+      const [response] = await reflect(`127.0.0.1:${port}`, version, [{ messageRequest: { case: "listServices", value: "" } }]);
+
+      assert.equal(response?.messageResponse.case, "listServicesResponse", `${service} ${version}`);
+      const names = response.messageResponse.value.service.map(({ name }) => name);
+      assert.deepEqual(names, [service, ...alwaysServed].sort(), `${service} ${version}`);
+    }
+  }
+});
+
+test("server reflection's file_containing_symbol gives the file with its imports, enough to describe a message", async () => {
+  for (const version of versions) {
+    const [message, nested, method, unknown] = await reflect(`127.0.0.1:${stack.ordersPort}`, version, [
+      { messageRequest: { case: "fileContainingSymbol", value: "emporium.orders.v1.CreateOrderRequest" } },
+      { messageRequest: { case: "fileContainingSymbol", value: "google.protobuf.DescriptorProto.ExtensionRange" } },
+      { messageRequest: { case: "fileContainingSymbol", value: "emporium.orders.v1.OrderService.CreateOrder" } },
+      { messageRequest: { case: "fileContainingSymbol", value: "emporium.orders.v1.NoSuchMessage" } },
+    ]);
+
+    assert.equal(message?.messageResponse.case, "fileDescriptorResponse", version);
+    // Every import comes along (a missing one throws here, as grpcurl's describe would fail).
+    const registry = registryFromDescriptors(message.messageResponse.value.fileDescriptorProto);
+    const request = registry.getMessage("emporium.orders.v1.CreateOrderRequest");
+    assert.deepEqual(
+      request?.fields.map((field) => [field.name, field.message?.typeName]),
+      [["items", "emporium.orders.v1.OrderLine"]],
+    );
+    assert.ok(
+      request?.fields[0]?.message?.fields.some((field) => field.name === "product_id"),
+      "OrderLine resolves from its own file",
+    );
+    assert.ok(registry.getExtension("buf.validate.field"), "the validation options' definitions come along");
+    assert.ok(registry.getService("emporium.orders.v1.OrderService")?.methods.some((m) => m.name === "CreateOrder"));
+
+    // Files sent once on a stream are not sent again: descriptor.proto came with the first answer.
+    assert.equal(nested?.messageResponse.case, "fileDescriptorResponse", version);
+    assert.deepEqual(fileNames(nested.messageResponse.value.fileDescriptorProto), ["google/protobuf/descriptor.proto"]);
+    assert.equal(method?.messageResponse.case, "fileDescriptorResponse", version);
+    assert.equal(unknown?.messageResponse.case, "errorResponse", version);
+    assert.equal(unknown.messageResponse.value.errorCode, grpc.status.NOT_FOUND);
   }
 });

@@ -37,6 +37,22 @@ describe("POST /v1/orders", () => {
     );
   });
 
+  test("names each line's product in the 202, as GET does", async () => {
+    const response = await placeOrder([
+      { product_id: "p-000004", quantity: 1 },
+      { product_id: "p-000005", quantity: 1 },
+    ]);
+    const catalog = await request(`${stack.gatewayUrl}/v1/products:batchGet?ids=p-000004,p-000005&fields=name`);
+
+    assert.equal(response.status, 202);
+    const names = (response.body.lines as { product_name: string }[]).map((line) => line.product_name);
+    assert.deepEqual(
+      names,
+      (catalog.body.products as { name: string }[]).map((product) => product.name),
+    );
+    assert.ok(names.every((name) => name.length > 0));
+  });
+
   test("moves an order on to AWAITING_PAYMENT once its stock is reserved", async () => {
     const { headers } = await placeOrder([{ product_id: "p-000002", quantity: 3 }]);
     const location = String(headers.get("location"));
@@ -142,6 +158,53 @@ describe("bad input is a 400 problem naming the field", () => {
     assert.equal(response.status, 413);
     assert.equal(response.body.type, "https://emporium.dev/problems/payload-too-large");
   });
+});
+
+describe("a NUL character in any text input is a 400 naming the field", () => {
+  const nul = "\u0000";
+  const cases: { name: string; path: string; init?: () => RequestInit & { json?: unknown }; field: string }[] = [
+    { name: "a product search", path: "/v1/products?q=%00", field: "q" },
+    { name: "a category filter", path: "/v1/products?category=a%00b", field: "category" },
+    { name: "a product id in the path", path: "/v1/products/p-%00", field: "product_id" },
+    { name: "a batch of product ids", path: "/v1/products:batchGet?ids=p-000001,p-%00", field: "ids[1]" },
+    {
+      name: "an order's product id",
+      path: "/v1/orders",
+      init: () => asCustomer({ method: "POST", json: { items: [{ product_id: `p-${nul}`, quantity: 1 }] } }),
+      field: "items[0].product_id",
+    },
+    { name: "an order list's page token", path: "/v1/orders?page_token=%00", init: () => asCustomer(), field: "page_token" },
+    {
+      name: "a sign-up email",
+      path: "/v1/auth/signup",
+      init: () => ({ method: "POST", json: { email: `a${nul}@example.com`, password: "a-long-passphrase-1" } }),
+      field: "email",
+    },
+    {
+      name: "a login email",
+      path: "/v1/auth/login",
+      init: () => ({ method: "POST", json: { email: `a${nul}@example.com`, password: "x" } }),
+      field: "email",
+    },
+    {
+      name: "a refresh token",
+      path: "/v1/auth/refresh",
+      init: () => ({ method: "POST", json: { refresh_token: `t${nul}` } }),
+      field: "refresh_token",
+    },
+  ];
+  for (const { name, path, init, field } of cases) {
+    test(`in ${name}`, async () => {
+      const response = await request(`${stack.gatewayUrl}${path}`, init?.());
+
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.type, "https://emporium.dev/problems/invalid-argument");
+      assert.ok(
+        response.body.errors?.some((e) => e.field === field && /NUL/.test(e.description)),
+        JSON.stringify(response.body),
+      );
+    });
+  }
 });
 
 describe("GET /v1/orders/{id}", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { freePort } from "../../src/harness/free-port.js";
@@ -33,6 +33,9 @@ before(async () => {
 });
 after(async () => {
   await infra("down").catch(() => undefined);
+  // As root, postgres's data may live in /var/tmp behind a symlink (deploy/local/lib/postgres.sh).
+  const pgRoot = await realpath(join(checkout, ".infra/pg")).catch(() => undefined);
+  if (pgRoot?.startsWith("/var/tmp/emporium-")) await rm(dirname(pgRoot), { recursive: true, force: true });
   await rm(checkout, { recursive: true, force: true });
 });
 
@@ -73,4 +76,66 @@ test("infra up starts nothing when external infrastructure is configured", async
 
   assert.doesNotMatch(output, /ready \(pid/);
   assert.deepEqual(await ourProcesses(), []);
+});
+
+// States left under .infra that would fail every start if reused as they are.
+const kafkaDir = () => join(checkout, ".infra/kafka");
+const cachedClusterId = async () => (await readFile(join(kafkaDir(), "cluster.id"), "utf8")).trim();
+const formattedClusterId = async () => (await readFile(join(kafkaDir(), "data/meta.properties"), "utf8")).match(/^cluster\.id=(.*)$/m)?.[1];
+const kafkaIdShape = /^[A-Za-z0-9_][A-Za-z0-9_-]{20}[AQgw]$/;
+
+test("infra up renews a cached Kafka cluster id that starts with '-', formats with a new one, and Kafka starts", async () => {
+  await infra("down");
+  await rm(join(kafkaDir(), "data"), { recursive: true, force: true });
+  await rm(join(kafkaDir(), "formatted-controller-port"), { force: true });
+  await writeFile(join(kafkaDir(), "cluster.id"), "-Ge_3Wk5jK9PZS0G6Z_mXw\n");
+
+  const output = await infra("up");
+
+  assert.match(output, /cached cluster id '-Ge_3Wk5jK9PZS0G6Z_mXw' .* renewing it/);
+  assert.match(output, /kafka: ready/);
+  const renewed = await cachedClusterId();
+  assert.match(renewed, kafkaIdShape);
+  assert.equal(await formattedClusterId(), renewed, "the storage is formatted with the renewed id");
+});
+
+test("infra up formats anew a Kafka data dir whose format never finished", async () => {
+  await infra("down");
+  // A format interrupted after meta.properties was written: no marker, and an id nobody cached.
+  await rm(join(kafkaDir(), "data"), { recursive: true, force: true });
+  await mkdir(join(kafkaDir(), "data"), { recursive: true });
+  await writeFile(join(kafkaDir(), "data/meta.properties"), "node.id=1\nversion=1\ncluster.id=Y3mfuCnrR6yVOCnxfU8B0g\n");
+  await rm(join(kafkaDir(), "formatted-controller-port"), { force: true });
+
+  const output = await infra("up");
+
+  assert.match(output, /format that never finished .* formatting it anew/);
+  assert.match(output, /kafka: ready/);
+  assert.equal(await formattedClusterId(), await cachedClusterId());
+});
+
+test("infra up corrects a cached Kafka cluster id that disagrees with the storage's", async () => {
+  await infra("down");
+  const formatted = await formattedClusterId();
+  await writeFile(join(kafkaDir(), "cluster.id"), "MQezQhIAEWdPVLsJx5heXA\n");
+
+  const output = await infra("up");
+
+  assert.match(output, /keeping the storage's id/);
+  assert.match(output, /kafka: ready/);
+  assert.equal(await cachedClusterId(), formatted);
+});
+
+test("infra up moves aside a Postgres cluster whose initdb never finished and makes a new one", async () => {
+  await infra("down");
+  const pgRoot = join(checkout, ".infra/pg");
+  const conf = join(pgRoot, "data/postgresql.conf");
+  // initdb wrote its files but was stopped before infra.sh added its include line.
+  await writeFile(conf, (await readFile(conf, "utf8")).replace("include_if_exists = 'emporium.conf'", ""));
+
+  const output = await infra("up");
+
+  assert.match(output, /initdb that never finished; moving it to /);
+  assert.match(output, /postgres: ready/);
+  assert.equal((await readdir(pgRoot)).filter((name) => name.startsWith("data.unfinished-")).length, 1);
 });
