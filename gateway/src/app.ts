@@ -6,7 +6,6 @@ import compression from "compression";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { callerOfRequest } from "./auth/request-caller.js";
 import { REQUEST_ID } from "./edge.js";
-import { metricsEndpoint } from "./metrics.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
@@ -54,7 +53,8 @@ function bodyErrorProblem(error: { type?: string }, instance: string): Problem |
 
 /**
  * The public API behind the edge listener (edge.ts): REST/JSON transcoded
- * from the annotated protos, plus operations endpoints.
+ * from the annotated protos, plus the health endpoints (metrics are on the
+ * admin port, main.ts).
  */
 export function createGatewayApp(deps: GatewayDeps) {
   const { logger } = deps;
@@ -67,7 +67,6 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(deps.readiness));
-  app.get("/metrics", metricsEndpoint);
   app.use(express.json({ limit: deps.bodyLimit }));
   app.use(deps.accountLimit);
   app.use(

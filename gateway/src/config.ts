@@ -41,6 +41,8 @@ export function gatewayConfig(env = process.env) {
       SHUTDOWN_TIMEOUT_MS: commonConfig.SHUTDOWN_TIMEOUT_MS,
       GATEWAY_HOST: z.string().default("0.0.0.0"),
       GATEWAY_PORT: port(8080),
+      /** The admin port: Prometheus `GET /metrics`, off the public port (keep it off the public load balancer). */
+      METRICS_PORT: port(9080),
       /** The budget of one public request, passed on as the RPC deadline. */
       GATEWAY_DEADLINE_MS: millis(5_000),
       GATEWAY_BODY_LIMIT: z.string().default("64kb"),

@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
 import type { RateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
-import { type Context, context, isSpanContextValid, TraceFlags, trace } from "@opentelemetry/api";
+import { context } from "@opentelemetry/api";
 import type { EdgeAdmission } from "./admission.js";
 import { type AccessTokenVerifier, InvalidTokenError, KeysUnavailableError } from "./auth/access-tokens.js";
 import { bearerToken, callerOfRequest, setCaller } from "./auth/request-caller.js";
@@ -12,6 +12,7 @@ import type { Drain } from "./drain.js";
 import { rateLimited } from "./metrics.js";
 import { sendProblem } from "./problem-response.js";
 import { type LimitClasses, limitClassOf, sendTooManyRequests, subjectOf, takeLimit } from "./ratelimit/edge-limits.js";
+import { observeWhenFinished, type RequestObserver } from "./request-observer.js";
 import { SECURITY_HEADERS } from "./security-headers.js";
 import { setRoute, startServerSpan } from "./tracing.js";
 import { type CachedResponse, noneMatch, type ResponseCache } from "./transcoding/response-cache.js";
@@ -29,15 +30,18 @@ export interface EdgeDeps {
   drain: Drain;
   /** Bounded work in flight per request class (admission.ts); cache hits bypass it. */
   admission: EdgeAdmission;
+  /** The request duration histogram and the access log (request-observer.ts). */
+  observer: RequestObserver;
 }
 
-/** Probes are neither traced, logged nor limited. */
-const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+/** Probes are neither traced, measured, logged nor limited. */
+const PROBES = new Set(["/healthz", "/readyz"]);
 
 /**
  * The gateway's request listener, in front of express. In order: the
  * response headers every answer carries (request id, security headers,
- * CORS), CORS preflights, a server span and access log, authentication of a
+ * CORS), CORS preflights, a server span, the request's duration metric and
+ * access log, authentication of a
  * bearer token, the rate limit of the request's class. Then warm cacheable
  * GETs are answered straight from the response cache in one writeHead, like a
  * reverse-proxy cache would, without entering the framework; everything else
@@ -62,7 +66,7 @@ export function edgeListener(app: RequestListener, deps: EdgeDeps): RequestListe
       return;
     }
     const requestContext = startServerSpan(req, res, path);
-    if (accessLogs) logWhenFinished(logger, req, res, path, requestId, isSampled(requestContext));
+    observeWhenFinished(deps.observer, req, res, path, requestId, requestContext, accessLogs);
     context.with(requestContext, () => {
       void admit(req, res, path, headers, deps).then((admitted) => {
         if (!admitted) return;
@@ -138,11 +142,15 @@ function setHeaders(res: ServerResponse, flat: readonly string[]): void {
 /** A cached answer in one writeHead call: 304 when If-None-Match matches, else 200 with the stored bytes. */
 function answerFromCache(req: IncomingMessage, res: ServerResponse, entry: CachedResponse, headers: string[]): void {
   setRoute(res, entry.route);
+  const { counts } = entry;
+  counts.process.hit();
   headers.push("ETag", entry.etag, "Cache-Control", entry.cacheControl, "Vary", "Accept-Encoding, Origin");
   if (noneMatch(req.headers["if-none-match"], entry.etag)) {
+    counts.http.hit();
     res.writeHead(304, headers).end();
     return;
   }
+  counts.http.miss();
   headers.push("Content-Type", "application/json; charset=utf-8", "Content-Length", String(entry.body.length));
   res.writeHead(200, headers).end(entry.body);
 }
@@ -150,38 +158,4 @@ function answerFromCache(req: IncomingMessage, res: ServerResponse, entry: Cache
 function headerValue(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first ? first.slice(0, 200) : undefined;
-}
-
-/** Whether the request's trace is kept (the sampler's decision, made at the root); true when tracing is off (no decision). */
-function isSampled(ctx: Context): boolean {
-  const span = trace.getSpan(ctx)?.spanContext();
-  if (!span || !isSpanContextValid(span)) return true;
-  return (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-}
-
-/** Requests at least this slow are always logged. */
-const SLOW_MS = 1_000;
-
-/**
- * The access log: every failed (4xx, 5xx) or slow request, and every
- * request whose trace is sampled, so each line of a successful request
- * leads to its trace. A line per request cost the warm read path about a
- * third of its throughput (docs/benchmarks.md); the request rate and
- * latency of all requests are what metrics are for. With every trace
- * sampled (tests, local debugging), or tracing off, every request is logged.
- */
-function logWhenFinished(
-  logger: Logger,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  requestId: string,
-  sampled: boolean,
-): void {
-  const started = process.hrtime.bigint();
-  res.once("finish", () => {
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (!sampled && res.statusCode < 400 && ms < SLOW_MS) return;
-    logger.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, requestId }, "request");
-  });
 }

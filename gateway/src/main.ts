@@ -14,6 +14,8 @@ import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { admissionsWithMetrics } from "@emporium/platform/resilience/admission-metrics";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
 import { shareDefaultAbortReason } from "@emporium/platform/rpc/shared-abort-reason";
+import { registerDependencyGauge } from "@emporium/platform/service/dependency-gauge";
+import { createMetricsServer } from "@emporium/platform/service/metrics-server";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createEdgeAdmission } from "./admission.js";
 import { createGatewayApp } from "./app.js";
@@ -23,26 +25,35 @@ import { createCors } from "./cors.js";
 import { createDrain } from "./drain.js";
 import { edgeListener } from "./edge.js";
 import { rateLimitFallbacks, registry } from "./metrics.js";
-import type { Readiness } from "./operations.js";
+import { backendStatus, type Readiness } from "./operations.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
+import { httpRequestDurations } from "./request-metrics.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
 // Every RPC ends with reasonless aborts; one shared AbortError serves them (platform/src/rpc/shared-abort-reason.ts).
 shareDefaultAbortReason();
 const config = gatewayConfig();
 const logger = createLogger("gateway", config.LOG_LEVEL);
-const clients = createClientFactory({ defaultTimeoutMs: config.GATEWAY_DEADLINE_MS });
-const readiness: Readiness = {
-  accepting: true,
-  backends: {
-    orders: clients.client(Health, config.ORDERS_URL),
-    catalog: clients.client(Health, config.CATALOG_URL),
-    identity: clients.client(Health, config.IDENTITY_URL),
-  },
+const clients = createClientFactory({ defaultTimeoutMs: config.GATEWAY_DEADLINE_MS, metrics: registry });
+const backends = {
+  orders: clients.client(Health, config.ORDERS_URL),
+  catalog: clients.client(Health, config.CATALOG_URL),
+  identity: clients.client(Health, config.IDENTITY_URL),
 };
 const responseCache = createResponseCache();
 const drain = createDrain();
 const redis = createRedis(config.REDIS_URL, logger, config.REDIS_KEY_PREFIX);
+const dependencies = registerDependencyGauge({
+  registry,
+  logger,
+  checks: {
+    ...Object.fromEntries(
+      Object.entries(backends).map(([name, health]) => [name, async () => (await backendStatus(health)) === "SERVING"]),
+    ),
+    redis: async () => redis.status === "ready" && (await redis.ping()) === "PONG",
+  },
+});
+const readiness: Readiness = { accepting: true, backends, report: dependencies.report };
 const limiter = createRateLimiter({ redis, logger, onFallback: () => rateLimitFallbacks.inc() });
 const limits = {
   auth: config.RATE_LIMIT_AUTH,
@@ -95,6 +106,11 @@ const server = createServer(
     limits,
     cors: createCors(config.GATEWAY_CORS_ORIGINS),
     drain,
+    observer: {
+      logger,
+      durations: httpRequestDurations(registry),
+      templateOfPath: (path) => routes.find((route) => route.path.match(path) !== undefined)?.path.template,
+    },
     admission: createEdgeAdmission(
       { auth: config.GATEWAY_ADMISSION_AUTH, read: config.GATEWAY_ADMISSION_READ, write: config.GATEWAY_ADMISSION_WRITE },
       { deadlineMs: config.GATEWAY_DEADLINE_MS, create: admissionsWithMetrics(registry) },
@@ -106,6 +122,9 @@ server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
   logger.info({ port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`) }, `gateway listening on http://localhost:${port}`);
 });
 server.keepAliveTimeout = 65_000;
+const metricsServer = createMetricsServer(registry, logger);
+const metricsPort = await metricsServer.listen(config.METRICS_PORT, config.GATEWAY_HOST);
+if (metricsPort !== undefined) logger.info({ port: metricsPort }, `metrics on http://localhost:${metricsPort}/metrics`);
 
 onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
   {
@@ -125,6 +144,7 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
       clearTimeout(forced);
     },
   },
+  { name: "metrics", run: () => metricsServer.close() },
   { name: "change listener", run: () => changes.stop() },
   { name: "redis", run: async () => void (await redis.quit().catch(() => undefined)) },
   { name: "telemetry", run: shutdownTelemetry },

@@ -7,6 +7,16 @@ export interface Readiness {
   /** False once shutdown began: balancers must stop sending traffic. */
   accepting: boolean;
   backends: Record<string, Client<typeof Health>>;
+  /** Told what each check found (`emporium_dependency_up`). */
+  report?: (backend: string, up: boolean) => void;
+}
+
+/** A backend's health status name, or UNREACHABLE when it does not answer in time. */
+export function backendStatus(health: Client<typeof Health>): Promise<string> {
+  return health
+    .check({}, { timeoutMs: 500 })
+    .then((r) => HealthCheckResponse_ServingStatus[r.status] ?? "UNKNOWN")
+    .catch(() => "UNREACHABLE");
 }
 
 /** Liveness: the process answers. */
@@ -19,10 +29,8 @@ export function readyz(readiness: Readiness) {
   return async (_req: Request, res: Response) => {
     const checks = await Promise.all(
       Object.entries(readiness.backends).map(async ([name, health]) => {
-        const status = await health
-          .check({}, { timeoutMs: 500 })
-          .then((r) => HealthCheckResponse_ServingStatus[r.status])
-          .catch(() => "UNREACHABLE");
+        const status = await backendStatus(health);
+        readiness.report?.(name, status === "SERVING");
         return [name, status] as const;
       }),
     );

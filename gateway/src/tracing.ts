@@ -16,6 +16,11 @@ export function setRoute(res: ServerResponse, template: string): void {
   (res as Routed)[ROUTE] = template;
 }
 
+/** The route template that answered, when a route did (set by the router or the response cache). */
+export function routeOf(res: ServerResponse): string | undefined {
+  return (res as Routed)[ROUTE];
+}
+
 /**
  * Starts the SERVER span of one public request, continuing the caller's W3C
  * trace, and ends it when the response finishes. Returns the context to run
@@ -32,7 +37,7 @@ export function startServerSpan(req: IncomingMessage, res: ServerResponse, path:
     parent,
   );
   res.once("finish", () => {
-    const route = (res as Routed)[ROUTE];
+    const route = routeOf(res);
     if (route) {
       span.updateName(`${method} ${route}`);
       span.setAttribute("http.route", route);

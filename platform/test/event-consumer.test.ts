@@ -4,10 +4,14 @@ import { after, before, test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
 import type { Consumer, KafkaMessage } from "kafkajs";
+import { createAdminSession } from "../src/kafka/admin-session.js";
 import { createProducer, deadLetterTopic, ensureTopics } from "../src/kafka/client.js";
 import { cloudEventHeaders, newCloudEvent } from "../src/kafka/cloudevents.js";
 import { createEventConsumer, on } from "../src/kafka/event-consumer.js";
+import { registerOffsetMetrics } from "../src/kafka/offset-metrics.js";
 import { createLogger } from "../src/log/logger.js";
+import { renderMetrics } from "../src/metrics/exposition.js";
+import { createMetricsRegistry } from "../src/metrics/registry.js";
 import { deleteTopics, scratchDatabase, testKafka, uniquePrefix } from "./test-infra.js";
 
 const kafka = testKafka("event-consumer-test");
@@ -17,6 +21,8 @@ let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let eventConsumer: ReturnType<typeof createEventConsumer>;
 let dlqReader: Consumer;
 const parked: KafkaMessage[] = [];
+const registry = createMetricsRegistry();
+const admin = createAdminSession(kafka);
 
 before(async () => {
   db = await scratchDatabase("consumer");
@@ -32,6 +38,7 @@ before(async () => {
     topics: [topic],
     maxAttempts: 3,
     baseBackoffMs: 10,
+    metrics: registry,
     handlers: [
       on(StockReservedSchema, async (event, tx) => {
         if (event.orderId === "always-fails") throw new Error("handler bug for this input");
@@ -40,6 +47,14 @@ before(async () => {
     ],
   });
   await eventConsumer.start();
+  registerOffsetMetrics({
+    admin,
+    registry,
+    logger: createLogger("test", "silent"),
+    topics: [topic],
+    groupId: `${topic}-group`,
+    refreshMs: 0,
+  });
   dlqReader = kafka.consumer({ groupId: `${topic}-dlq-reader` });
   await dlqReader.connect();
   await dlqReader.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
@@ -48,6 +63,7 @@ before(async () => {
 
 after(async () => {
   await eventConsumer.stop();
+  await admin.close();
   await dlqReader.disconnect();
   await producer.disconnect();
   await deleteTopics(kafka, [topic]);
@@ -75,7 +91,8 @@ const appliedAtLeastOnce = (orderId: string) => until(async () => ((await applie
 test("a redelivered event (same ce_id) is applied once", async () => {
   const duplicate = framed("dup-order");
   await producer.send({ topic, messages: [duplicate, duplicate] });
-  await producer.send({ topic, messages: [framed("dup-sentinel")] });
+  // The sentinel shares the duplicates' key, so their partition: it is applied after them, whatever the other partitions do.
+  await producer.send({ topic, messages: [{ ...framed("dup-sentinel"), key: "dup-order" }] });
 
   await appliedAtLeastOnce("dup-sentinel");
 
@@ -104,4 +121,32 @@ test("poison messages are parked on the dead-letter topic with the error, and co
   assert.equal(header("always-fails", "x-dlq-attempts"), "3");
   assert.equal(header("always-fails", "x-dlq-original-topic"), topic);
   assert.equal(await appliedCount("always-fails"), 0, "a failed attempt leaves no partial effect");
+});
+
+/** The value of one sample in the registry's Prometheus text, or undefined. */
+async function sample(line: RegExp): Promise<number | undefined> {
+  const { text } = await renderMetrics(registry, false);
+  const found = text.split("\n").find((candidate) => line.test(candidate));
+  return found === undefined ? undefined : Number(found.slice(found.lastIndexOf(" ") + 1));
+}
+
+test("each message's outcome is measured; the group's lag and the parked messages are read from the broker", async () => {
+  const count = (outcome: string) => sample(new RegExp(`^messaging_process_duration_seconds_count\\{.*outcome="${outcome}"`));
+  assert.ok(((await count("processed")) ?? 0) >= 3, "processed");
+  assert.ok(((await count("duplicate")) ?? 0) >= 1, "the redelivery");
+  assert.equal(await count("dead_lettered"), 3, "the three poison messages");
+  assert.match(
+    (await renderMetrics(registry, false)).text,
+    new RegExp(
+      `messaging_destination_name="${topic.replaceAll(".", "\\.")}",messaging_consumer_group_name="${topic.replaceAll(".", "\\.")}-group"`,
+    ),
+  );
+
+  const lags = async () =>
+    (await renderMetrics(registry, false)).text.split("\n").filter((line) => line.startsWith("messaging_kafka_consumer_lag{"));
+  await until(async () => {
+    const lines = await lags();
+    return lines.length === 3 && lines.every((line) => line.endsWith(" 0")) ? true : undefined;
+  });
+  assert.equal(await sample(new RegExp(`^emporium_dlq_pending_messages\\{messaging_destination_name="${deadLetterTopic(topic)}"\\}`)), 3);
 });

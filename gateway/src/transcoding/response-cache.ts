@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { LRUCache } from "lru-cache";
+import type { ResponseCacheCounts } from "../metrics.js";
 import { setRoute } from "../tracing.js";
 
 export interface CachedResponse {
@@ -12,6 +13,8 @@ export interface CachedResponse {
   route: string;
   /** The id of the resource in the body, to drop it when it changes. */
   resourceId: string;
+  /** Its cache's hit and miss counts (the route's, made once). */
+  counts: ResponseCacheCounts;
 }
 
 /** A cached first page of a collection (e.g. GET /v1/products?category=kitchen). */
@@ -22,6 +25,7 @@ export interface CachedPage {
   encoded: { br?: Buffer; gzip?: Buffer };
   cacheControl: string;
   route: string;
+  counts: ResponseCacheCounts;
 }
 
 /**
@@ -85,17 +89,21 @@ export function writeCachedResponse(req: IncomingMessage, res: ServerResponse, e
   writeJsonBody(res, entry.body);
 }
 
-/** The caching headers of a stored answer; answers 304 (and says so) when If-None-Match matches. */
+/** The caching headers of a stored answer; answers 304 (and says so) when If-None-Match matches. Counted as an HTTP-layer hit or miss. */
 function answeredNotModified(
   req: IncomingMessage,
   res: ServerResponse,
-  stored: { route: string; etag: string; cacheControl: string },
+  stored: { route: string; etag: string; cacheControl: string; counts: ResponseCacheCounts },
 ): boolean {
   setRoute(res, stored.route);
   res.setHeader("ETag", stored.etag);
   res.setHeader("Cache-Control", stored.cacheControl);
   res.setHeader("Vary", "Accept-Encoding, Origin");
-  if (!noneMatch(req.headers["if-none-match"], stored.etag)) return false;
+  if (!noneMatch(req.headers["if-none-match"], stored.etag)) {
+    stored.counts.http.miss();
+    return false;
+  }
+  stored.counts.http.hit();
   res.statusCode = 304;
   res.end();
   return true;

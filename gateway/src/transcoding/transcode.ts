@@ -4,7 +4,9 @@ import { Access } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { ValidationError } from "@emporium/platform/errors/domain-errors";
 import { httpProblem } from "@emporium/platform/errors/problem";
 import type { Request, Response } from "express";
+import { responseCacheCounts } from "../metrics.js";
 import { sendError, sendProblem } from "../problem-response.js";
+import { cacheNameOf } from "./cache-names.js";
 import { violationFromJsonError } from "./json-errors.js";
 import { type Query, requestJson } from "./request-json.js";
 import {
@@ -74,6 +76,11 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
     pageCache && `public, max-age=${pageCache.maxAgeSeconds}, stale-while-revalidate=${pageCache.staleWhileRevalidateSeconds}`;
   const cacheControl =
     route.cache && `public, max-age=${route.cache.maxAgeSeconds}, stale-while-revalidate=${route.cache.staleWhileRevalidateSeconds}`;
+  // Counted per route, made once: `product` for GET /v1/products/{product_id}, `product_list` for its pages.
+  const pageCounts = pageCache && responseCacheCounts(cacheNameOf(route, "page"));
+  const counts = route.cache && responseCacheCounts(cacheNameOf(route, "single"));
+  // The edge answers warm hits of public single answers before routing; reaching here is a miss of its memory.
+  const countsProcessMisses = counts !== undefined && route.access === Access.UNSPECIFIED && route.httpMethod === "GET";
 
   return async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
     const hangUp = new AbortController();
@@ -86,10 +93,13 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
     if (pageKey !== undefined) {
       const hit = pages.get(pageKey);
       if (hit) {
+        hit.counts.process.hit();
         writeCachedPage(req, res, hit, (encodings) => req.acceptsEncodings(encodings));
         return;
       }
+      pageCounts?.process.miss();
     }
+    if (countsProcessMisses) counts.process.miss();
     const generation = pages.generation();
     try {
       const json = requestJson(route, req.body, req.query as Query, pathParams);
@@ -140,6 +150,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           encoded: {},
           cacheControl: pageCacheControl,
           route: route.path.template,
+          counts: pageCounts as NonNullable<typeof pageCounts>,
         };
         if (pageKey !== undefined) pages.set(pageKey, page, pageCache.maxAgeSeconds * 1_000, generation);
         writeCachedPage(req, res, page, (encodings) => req.acceptsEncodings(encodings));
@@ -153,6 +164,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           cacheControl,
           route: route.path.template,
           resourceId: String(valueAt(whole, "id") ?? ""),
+          counts: counts as NonNullable<typeof counts>,
         };
         if (route.access === Access.UNSPECIFIED) options.responseCache.set(req.originalUrl, entry, route.cache.maxAgeSeconds * 1_000);
         writeCachedResponse(req, res, entry);

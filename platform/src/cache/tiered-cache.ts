@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { type CacheLayerCounts, NOT_COUNTED } from "./cache-metrics.js";
 import type { Redis } from "./redis.js";
 
 export interface TieredCacheOptions<T extends {}> {
@@ -15,6 +16,8 @@ export interface TieredCacheOptions<T extends {}> {
   decode: (bytes: Uint8Array) => T;
   /** Loads the values of keys missing everywhere; keys it does not return do not exist. */
   load: (keys: string[]) => Promise<Map<string, T>>;
+  /** Hits and misses of each tier (cache-metrics.ts); uncounted without. */
+  counts?: { process: CacheLayerCounts; redis: CacheLayerCounts } | undefined;
 }
 
 /**
@@ -31,6 +34,8 @@ export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) 
   const jitter = options.jitter ?? 0.2;
   const redisKey = (key: string) => `${options.name}:${key}`;
   const stats = { localHits: 0, redisHits: 0, loads: 0 };
+  const processCounts = options.counts?.process ?? NOT_COUNTED;
+  const redisCounts = options.counts?.redis ?? NOT_COUNTED;
 
   async function fromRedis(keys: string[]): Promise<Map<string, T>> {
     const found = new Map<string, T>();
@@ -65,6 +70,11 @@ export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) 
     const batch = (async () => {
       const fromCache = await fromRedis(fresh);
       stats.redisHits += fromCache.size;
+      // Redis down counts as missing there: that is what it costs (a load).
+      if (options.redis) {
+        redisCounts.hit(fromCache.size);
+        redisCounts.miss(fresh.length - fromCache.size);
+      }
       const stillMissing = fresh.filter((key) => !fromCache.has(key));
       const loaded = stillMissing.length > 0 ? await options.load(stillMissing) : new Map<string, T>();
       toRedis(loaded);
@@ -87,13 +97,19 @@ export function createTieredCache<T extends {}>(options: TieredCacheOptions<T>) 
       const result = new Map<string, T>();
       const misses: string[] = [];
       for (const key of new Set(keys)) {
-        if (missing.has(key)) continue;
+        // Known not to exist: answered from memory too.
+        if (missing.has(key)) {
+          processCounts.hit();
+          continue;
+        }
         const hit = local.get(key);
         if (hit !== undefined) {
           stats.localHits++;
           result.set(key, hit);
         } else misses.push(key);
       }
+      processCounts.hit(result.size);
+      processCounts.miss(misses.length);
       if (misses.length === 0) return result;
       loadMissing(misses);
       const values = await Promise.all(misses.map((key) => inFlight.get(key) ?? Promise.resolve(local.get(key))));

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { takeAfterCommit } from "./after-commit.js";
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -34,7 +35,7 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
   }
 }
 
-/** Runs `work` in one transaction: commit on success, rollback on any error. */
+/** Runs `work` in one transaction: commit on success, rollback on any error; then its `afterCommit` callbacks, if it committed. */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // A connection dropped between two statements must fail this transaction,
@@ -45,8 +46,16 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     await client.query("BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
+    for (const callback of takeAfterCommit(client)) {
+      try {
+        callback();
+      } catch {
+        // Committed is committed: a callback's failure is not the transaction's.
+      }
+    }
     return result;
   } catch (error) {
+    takeAfterCommit(client);
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {

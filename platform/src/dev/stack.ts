@@ -9,6 +9,8 @@ export interface StackOptions {
   identityPort: number;
   paymentsPort: number;
   paymentProviderPort: number;
+  /** The gateway's admin port (`/metrics`); its default (9080) when absent. */
+  gatewayMetricsPort?: number | undefined;
   /** Demo products the catalog seeds when empty. */
   catalogSeedProducts?: number;
   /** Appended to every database name (`emporium_orders<suffix>`); tests use a unique one. */
@@ -30,6 +32,13 @@ const QUIET = "--disable-warning=TimeoutNegativeWarning";
 
 const profiling = (dir: string | undefined) => (dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []);
 
+/**
+ * A service's admin port, RPC port + 1000, set explicitly so that a
+ * METRICS_PORT in the launcher's environment (meant for the gateway) moves
+ * only the gateway's.
+ */
+const metricsPortOf = (rpcPort: number) => String(rpcPort + 1000);
+
 /** The processes of Emporium, each its own node process, paths relative to the repo root. */
 export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
   const nodeArgs = (main: string) => [...profiling(options.cpuProfileDir), "--enable-source-maps", QUIET, "--import", TELEMETRY, main];
@@ -43,6 +52,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         ...shared,
         OTEL_SERVICE_NAME: "inventory",
         RPC_PORT: String(options.inventoryPort),
+        METRICS_PORT: metricsPortOf(options.inventoryPort),
         DATABASE_NAME: `emporium_inventory${suffix}`,
         INVENTORY_SEED_DEMO: String(options.seedDemoStock ?? false),
       },
@@ -54,6 +64,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         ...shared,
         OTEL_SERVICE_NAME: "orders",
         RPC_PORT: String(options.ordersPort),
+        METRICS_PORT: metricsPortOf(options.ordersPort),
         DATABASE_NAME: `emporium_orders${suffix}`,
         INVENTORY_URL: `http://127.0.0.1:${options.inventoryPort}`,
         CATALOG_URL: `http://127.0.0.1:${options.catalogPort}`,
@@ -73,6 +84,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         ...shared,
         OTEL_SERVICE_NAME: "payments",
         RPC_PORT: String(options.paymentsPort),
+        METRICS_PORT: metricsPortOf(options.paymentsPort),
         DATABASE_NAME: `emporium_payments${suffix}`,
         PAYMENT_PROVIDER_URL: `http://127.0.0.1:${options.paymentProviderPort}`,
       },
@@ -84,6 +96,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         ...shared,
         OTEL_SERVICE_NAME: "catalog",
         RPC_PORT: String(options.catalogPort),
+        METRICS_PORT: metricsPortOf(options.catalogPort),
         DATABASE_NAME: `emporium_catalog${suffix}`,
         CATALOG_SEED_PRODUCTS: String(options.catalogSeedProducts ?? 0),
       },
@@ -95,6 +108,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         ...shared,
         OTEL_SERVICE_NAME: "identity",
         RPC_PORT: String(options.identityPort),
+        METRICS_PORT: metricsPortOf(options.identityPort),
         DATABASE_NAME: `emporium_identity${suffix}`,
       },
     },
@@ -105,6 +119,7 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         ...shared,
         OTEL_SERVICE_NAME: "gateway",
         GATEWAY_PORT: String(options.gatewayPort),
+        ...(options.gatewayMetricsPort === undefined ? {} : { METRICS_PORT: String(options.gatewayMetricsPort) }),
         ORDERS_URL: `http://127.0.0.1:${options.ordersPort}`,
         CATALOG_URL: `http://127.0.0.1:${options.catalogPort}`,
         IDENTITY_URL: `http://127.0.0.1:${options.identityPort}`,

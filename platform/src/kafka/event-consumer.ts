@@ -1,6 +1,7 @@
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Registry } from "prom-client";
 import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
 import { isTransient } from "../errors/transient.js";
 import type { Logger } from "../log/logger.js";
@@ -9,6 +10,7 @@ import { backoffDelay, sleep } from "./backoff.js";
 import { deadLetterTopic } from "./client.js";
 import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
 import { deadLetterHeaders } from "./dead-letter.js";
+import { type ConsumeOutcome, processDurations } from "./process-metrics.js";
 
 const tracer = trace.getTracer("@emporium/platform/kafka");
 
@@ -51,6 +53,8 @@ export interface EventConsumerOptions {
    * rows and could lock them in opposite orders in two batches).
    */
   partitionsAtOnce?: number;
+  /** Where `messaging_process_duration_seconds` goes; none without it. */
+  metrics?: Registry | undefined;
 }
 
 /** Most messages applied in one transaction. */
@@ -88,6 +92,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
   const maxAttempts = options.maxAttempts ?? 5;
   const backoff = { baseMs: options.baseBackoffMs ?? 100, maxMs: options.maxBackoffMs ?? 10_000 };
   const handlers = new Map(options.handlers.map((entry) => [entry.schema.typeName, entry]));
+  const measure = options.metrics ? processDurations(options.metrics, groupId) : undefined;
   let stopping = false;
   // Cuts a retry's backoff short on stop, so shutdown never waits it out.
   const stopSignal = new AbortController();
@@ -171,22 +176,29 @@ export function createEventConsumer(options: EventConsumerOptions) {
     const carrier = headersToCarrier(message.headers);
     const meta = readCloudEvent(carrier);
     const span = consumeSpan(topic, partition, message, carrier, meta);
+    const started = performance.now();
     try {
-      await context.with(trace.setSpan(context.active(), span), () => retryUntilSettled(payload, meta, span));
+      const outcome = await context.with(trace.setSpan(context.active(), span), () => retryUntilSettled(payload, meta, span));
+      measure?.(topic, outcome, started, span.spanContext());
     } finally {
       span.end();
     }
   }
 
-  /** Applies the message, retrying with backoff, until it is applied, ignored or parked. */
-  async function retryUntilSettled(payload: EachMessagePayload, meta: CloudEventAttributes | undefined, span: Span): Promise<void> {
+  /** Applies the message, retrying with backoff, until it is applied, ignored or parked; resolves how it ended. */
+  async function retryUntilSettled(
+    payload: EachMessagePayload,
+    meta: CloudEventAttributes | undefined,
+    span: Span,
+  ): Promise<ConsumeOutcome> {
     const { topic, message } = payload;
     for (let attempt = 1; ; attempt++) {
       try {
         if (!meta) throw new PoisonMessageError("missing CloudEvents headers (ce_id, ce_type, ce_source, ce_time)");
         const outcome = await apply(meta, message.value);
         span.setAttribute("emporium.event.outcome", outcome);
-        break;
+        if (outcome === "duplicate") return "duplicate";
+        return attempt > 1 ? "retried" : "processed";
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         span.recordException(failure);
@@ -195,7 +207,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
         if (failure instanceof PoisonMessageError || (!transient && attempt >= maxAttempts)) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
           await park(payload, failure, attempt);
-          break;
+          return "dead_lettered";
         }
         // Stopping: leave the message uncommitted; the next owner of the partition retries it.
         if (stopping) throw failure;
@@ -234,6 +246,8 @@ export function createEventConsumer(options: EventConsumerOptions) {
     if (decoded.some((item) => item === undefined)) return false;
     const items = decoded as Decoded[];
     const spans = items.map((item) => consumeSpan(topic, partition, item.message, item.carrier, item.meta));
+    const started = performance.now();
+    const outcomes: ConsumeOutcome[] = [];
     try {
       await withTransaction(pool, async (tx) => {
         const known = items.filter((item) => item.entry);
@@ -255,8 +269,13 @@ export function createEventConsumer(options: EventConsumerOptions) {
             await context.with(trace.setSpan(context.active(), span), () => entry.handle(event, tx, meta));
           }
           span.setAttribute("emporium.event.outcome", outcome);
+          outcomes.push(outcome === "duplicate" ? "duplicate" : "processed");
         }
       });
+      // Each message of the chunk took the chunk's time to be applied and committed.
+      if (measure) {
+        for (const [index, outcome] of outcomes.entries()) measure(topic, outcome, started, (spans[index] as Span).spanContext());
+      }
       return true;
     } catch (error) {
       for (const span of spans) span.setAttribute("emporium.event.outcome", "retried alone");
@@ -301,6 +320,8 @@ export function createEventConsumer(options: EventConsumerOptions) {
         eachBatch: handleBatch,
       });
     },
+    /** The consumer group, for its lag (offset-metrics.ts). */
+    groupId,
     /** Stops fetching, lets the message in hand finish, commits, leaves the group. */
     async stop(): Promise<void> {
       stopping = true;

@@ -1,7 +1,9 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import type { Registry } from "prom-client";
 import { deadlineClientInterceptor } from "./deadline-propagation.js";
+import { clientMetricsInterceptor } from "./metrics-interceptors.js";
 import { clientTracingInterceptor } from "./tracing-interceptors.js";
 import { transportErrorInterceptor } from "./transport-errors.js";
 
@@ -9,16 +11,20 @@ export interface ClientFactoryOptions {
   /** Deadline for calls that do not set `timeoutMs` themselves. */
   defaultTimeoutMs: number;
   interceptors?: Interceptor[];
+  /** Where `rpc_client_duration_seconds` goes; no RPC metrics without it. */
+  metrics?: Registry | undefined;
 }
 
 /**
  * Creates gRPC clients over HTTP/2, one transport (one reused HTTP/2 session)
- * per target, uncompressed, every call traced and bounded by a default
+ * per target, uncompressed, every call traced (and measured, given a
+ * registry) and bounded by a default
  * deadline, or by what is left of the deadline of the call being handled. Build one
  * factory per process and keep the clients.
  */
 export function createClientFactory(options: ClientFactoryOptions) {
   const transports = new Map<string, Transport>();
+  const metrics = options.metrics ? clientMetricsInterceptor(options.metrics) : undefined;
   const transportFor = (baseUrl: string) => {
     let transport = transports.get(baseUrl);
     if (!transport) {
@@ -29,6 +35,8 @@ export function createClientFactory(options: ClientFactoryOptions) {
         acceptCompression: [],
         interceptors: [
           clientTracingInterceptor(),
+          // Outermost but tracing: the duration the caller waited, transport errors mapped to their codes.
+          ...(metrics ? [metrics] : []),
           transportErrorInterceptor(),
           deadlineClientInterceptor(),
           ...(options.interceptors ?? []),

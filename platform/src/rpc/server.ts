@@ -4,11 +4,13 @@ import type { AddressInfo } from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
+import type { Registry } from "prom-client";
 import type { Logger } from "../log/logger.js";
 import type { AdmissionControl } from "./admission-interceptor.js";
 import { deadlineServerInterceptor } from "./deadline-propagation.js";
 import { errorInterceptor } from "./error-interceptor.js";
 import { HealthRegistry, ServingStatus } from "./health.js";
+import { serverMetricsInterceptor } from "./metrics-interceptors.js";
 import { registerServerReflection } from "./reflection/server-reflection.js";
 import { serverTracingInterceptor } from "./tracing-interceptors.js";
 import { unimplementedFallback } from "./unimplemented-fallback.js";
@@ -24,6 +26,8 @@ export interface RpcServerOptions {
   maxTimeoutMs?: number;
   /** Bounded concurrency and queues for expensive RPCs (admission-interceptor.ts). */
   admission?: AdmissionControl | undefined;
+  /** Where `rpc_server_duration_seconds` goes; no RPC metrics without it. */
+  metrics?: Registry | undefined;
 }
 
 export interface RpcServer {
@@ -61,6 +65,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     // slot), which sees it just before the handler.
     interceptors: [
       serverTracingInterceptor(),
+      // Inside tracing (exemplars name the call's trace), outside error mapping (it sees the code the caller gets).
+      ...(options.metrics ? [serverMetricsInterceptor(options.metrics)] : []),
       errorInterceptor(options.logger),
       deadlineServerInterceptor(),
       ...(options.interceptors ?? []),

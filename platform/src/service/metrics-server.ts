@@ -2,10 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import type { Logger } from "../log/logger.js";
+import { renderMetrics, wantsOpenMetrics } from "../metrics/exposition.js";
 
 /**
- * Prometheus metrics of a service on a plain HTTP/1.1 port of their own
- * (`GET /metrics`): scrapers speak HTTP/1.1, the RPC port speaks h2c only.
+ * Prometheus metrics of a process on a plain HTTP/1.1 admin port of their
+ * own (`GET /metrics`), never on a public or RPC port: scrapers speak
+ * HTTP/1.1, the RPC port speaks h2c only, and the gateway's public port is
+ * for clients. OpenMetrics (with exemplars) when the scraper's Accept asks
+ * for it, Prometheus text otherwise.
  * A port already taken (a second instance on one host) leaves the service
  * running without metrics, with a warning, never down.
  */
@@ -14,12 +18,13 @@ export function createMetricsServer(registry: Registry, logger: Logger) {
   return {
     async listen(port: number, host: string): Promise<number | undefined> {
       const candidate = createServer((req, res) => {
-        if (req.method !== "GET" || req.url !== "/metrics") {
+        const path = req.url?.split("?", 1)[0];
+        if (req.method !== "GET" || path !== "/metrics") {
           res.writeHead(404).end();
           return;
         }
-        registry.metrics().then(
-          (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        renderMetrics(registry, wantsOpenMetrics(req.headers.accept)).then(
+          ({ contentType, text }) => res.writeHead(200, { "content-type": contentType }).end(text),
           (error: unknown) => {
             logger.error({ err: error }, "metrics collection failed");
             res.writeHead(500).end();

@@ -1,21 +1,26 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { z } from "zod";
 import { createRedis, type Redis } from "../cache/redis.js";
 import { commonConfig, loadConfig, millis, port } from "../config/load-config.js";
 import { migrate, platformMigrations } from "../db/migrate.js";
 import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.js";
+import { registerPoolMetrics } from "../db/pool-metrics.js";
+import { createAdminSession } from "../kafka/admin-session.js";
 import { type BroadcastHandler, createBroadcastListener } from "../kafka/broadcast-listener.js";
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from "../kafka/client.js";
 import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../kafka/event-consumer.js";
+import { registerOffsetMetrics } from "../kafka/offset-metrics.js";
 import { registerOutboxLagMetrics } from "../kafka/outbox-lag.js";
 import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
 import { createLogger, type Logger } from "../log/logger.js";
+import { createMetricsRegistry } from "../metrics/registry.js";
 import { admissionsWithMetrics } from "../resilience/admission-metrics.js";
 import { type AdmissionTable, admissionControl } from "../rpc/admission-interceptor.js";
 import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
 import { shareDefaultAbortReason } from "../rpc/shared-abort-reason.js";
+import { type DependencyCheck, registerDependencyGauge } from "./dependency-gauge.js";
 import { createMetricsServer } from "./metrics-server.js";
 import type { Worker } from "./periodic-worker.js";
 
@@ -117,8 +122,10 @@ export async function startService(definition: ServiceDefinition, env = process.
   await ensureTopics(kafka, definition.topics(config.KAFKA_TOPIC_PREFIX));
   const producer = createProducer(kafka);
   await producer.connect();
-  const clients = createClientFactory({ defaultTimeoutMs: config.RPC_TIMEOUT_MS });
+  const metrics = createMetricsRegistry();
+  const clients = createClientFactory({ defaultTimeoutMs: config.RPC_TIMEOUT_MS, metrics });
   const redis = definition.usesRedis ? createRedis(config.REDIS_URL, logger, config.REDIS_KEY_PREFIX) : undefined;
+  const admin = createAdminSession(kafka);
   const ctx: ServiceContext = {
     name: definition.name,
     logger,
@@ -128,10 +135,16 @@ export async function startService(definition: ServiceDefinition, env = process.
     clients,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     redis,
-    metrics: new Registry(),
+    metrics,
   };
-  collectDefaultMetrics({ register: ctx.metrics });
-  registerOutboxLagMetrics({ pool, registry: ctx.metrics, logger });
+  registerOutboxLagMetrics({ pool, registry: metrics, logger });
+  registerPoolMetrics({ pool, poolName: definition.name, registry: metrics });
+  const dependencies: Record<string, DependencyCheck> = {
+    postgres: async () => (await pool.query("SELECT 1")).rowCount === 1,
+    kafka: () => admin.run(async (client) => (await client.describeCluster()).brokers.length > 0),
+  };
+  if (redis) dependencies.redis = async () => redis.status === "ready" && (await redis.ping()) === "PONG";
+  registerDependencyGauge({ registry: metrics, checks: dependencies, logger });
   await definition.afterMigrate?.(ctx);
 
   const relay: OutboxRelay = createOutboxRelay({ pool, producer, logger });
@@ -154,6 +167,7 @@ export async function startService(definition: ServiceDefinition, env = process.
     serviceNames: definition.serviceNames,
     routes: (router) => definition.routes(router, ctx),
     admission: admission ? admissionControl(admission, admissionsWithMetrics(ctx.metrics)) : undefined,
+    metrics,
   });
   if (admission) logger.info({ admission }, "admission control on");
   const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
@@ -176,8 +190,16 @@ export async function startService(definition: ServiceDefinition, env = process.
       topics: definition.consumer.topics(config.KAFKA_TOPIC_PREFIX),
       handlers: definition.consumer.handlers(ctx),
       partitionsAtOnce: definition.consumer.partitionsAtOnce,
+      metrics,
     });
     await consumer.start();
+    registerOffsetMetrics({
+      admin,
+      registry: metrics,
+      logger,
+      topics: definition.consumer.topics(config.KAFKA_TOPIC_PREFIX),
+      groupId: consumer.groupId,
+    });
   }
 
   const workers = definition.workers?.(ctx) ?? [];
@@ -196,6 +218,7 @@ export async function startService(definition: ServiceDefinition, env = process.
       await broadcast?.stop();
       await relay.stop();
       await producer.disconnect();
+      await admin.close();
       await pool.end();
       redis?.disconnect();
     },

@@ -34,7 +34,13 @@ const caches = new WeakMap<ServiceContext, ProductCache>();
 function productCache(ctx: ServiceContext): ProductCache {
   let cache = caches.get(ctx);
   if (!cache) {
-    cache = createProductCache({ pool: ctx.pool, redis: ctx.redis, store: productStore, localTtlMs: config().CATALOG_LOCAL_CACHE_TTL_MS });
+    cache = createProductCache({
+      pool: ctx.pool,
+      redis: ctx.redis,
+      store: productStore,
+      localTtlMs: config().CATALOG_LOCAL_CACHE_TTL_MS,
+      metrics: ctx.metrics,
+    });
     caches.set(ctx, cache);
   }
   return cache;

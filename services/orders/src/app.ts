@@ -3,6 +3,7 @@ import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_service_pb";
+import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
@@ -18,6 +19,7 @@ import { paymentDeadlineWorker } from "./payment-deadline.js";
 import { paymentGate } from "./payment-gate.js";
 import { type CachedPrices, cachedPrices } from "./price-cache.js";
 import { productNameLoaders } from "./product-names.js";
+import { sagaMetrics } from "./saga-metrics.js";
 import { idempotencyStore } from "./store/idempotency-store.js";
 import { orderStore } from "./store/order-store.js";
 
@@ -52,6 +54,7 @@ function prices(ctx: ServiceContext): CachedPrices {
   if (!cache) {
     cache = cachedPrices(catalogPrices(ctx.clients.client(CatalogService, config().CATALOG_URL)), {
       ttlMs: config().ORDERS_PRICE_CACHE_TTL_MS,
+      counts: cacheCounts(ctx.metrics, "price", "process"),
     });
     priceCaches.set(ctx, cache);
   }
@@ -89,6 +92,7 @@ export const ordersService: ServiceDefinition = {
         topics: orderTopics(ctx.topicPrefix),
         productNames: productNameLoaders(ctx.clients.client(CatalogService, config().CATALOG_URL), ctx.logger),
         pageTokens: createPageTokens(config().ORDERS_PAGE_TOKEN_SECRET),
+        saga: sagaMetrics(ctx.metrics),
       }),
     );
   },
@@ -105,11 +109,13 @@ export const ordersService: ServiceDefinition = {
       deadlineMs: config().ORDERS_PAYMENT_DEADLINE_MS,
       intervalMs: config().ORDERS_PAYMENT_SWEEP_MS,
       logger: ctx.logger,
+      saga: sagaMetrics(ctx.metrics),
     }),
   ],
   consumer: {
     topics: (prefix) => [orderTopics(prefix).inventory, orderTopics(prefix).payments],
-    handlers: (ctx) => orderEventHandlers({ store: orderStore, topics: orderTopics(ctx.topicPrefix), logger: ctx.logger }),
+    handlers: (ctx) =>
+      orderEventHandlers({ store: orderStore, topics: orderTopics(ctx.topicPrefix), logger: ctx.logger, saga: sagaMetrics(ctx.metrics) }),
     // Each event locks only its own order's row (key = order id): partitions cannot conflict.
     partitionsAtOnce: 6,
   },

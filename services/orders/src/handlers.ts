@@ -22,6 +22,7 @@ import type { OrderTopics } from "./events/topics.js";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type Idempotency } from "./idempotency.js";
 import type { ProductNameLoader } from "./product-names.js";
 import { fromProtoStatus, toProtoOrder } from "./proto-mapping.js";
+import type { SagaMetrics } from "./saga-metrics.js";
 import type { OrderStore } from "./store/order-store.js";
 
 /** Current catalog prices of the given products; unknown ids are absent from the map. */
@@ -49,6 +50,8 @@ interface Deps {
   /** A fresh product-name batcher per request. */
   productNames: () => ProductNameLoader;
   pageTokens: PageTokens;
+  /** The saga's metrics (a cancel is a saga step). */
+  saga?: SagaMetrics | undefined;
 }
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -75,6 +78,7 @@ export function createOrderHandlers({
   topics,
   productNames,
   pageTokens,
+  saga,
 }: Deps): ServiceImpl<typeof OrderService> {
   return {
     async createOrder(request, ctx) {
@@ -135,7 +139,7 @@ export function createOrderHandlers({
           throw new InvalidStateError(`an order in status ${order.status} can no longer be cancelled`);
         }
         if (order.status === "AWAITING_PAYMENT") await payments.cancel(orderId, CANCELLED_BY_CUSTOMER);
-        const outcome = await advanceOrder(tx, { store, topic: topics.orders }, orderId, "CANCEL_REQUESTED", CANCELLED_BY_CUSTOMER);
+        const outcome = await advanceOrder(tx, { store, topic: topics.orders, saga }, orderId, "CANCEL_REQUESTED", CANCELLED_BY_CUSTOMER);
         const cancelled = outcome.applied ? outcome.order : order;
         const response = create(CancelOrderResponseSchema, { order: toProtoOrder(cancelled) });
         await once?.complete(toBinary(CancelOrderResponseSchema, response));

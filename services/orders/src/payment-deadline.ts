@@ -4,6 +4,7 @@ import type { Logger } from "@emporium/platform/log/logger";
 import { createPeriodicWorker } from "@emporium/platform/service/periodic-worker";
 import { advanceOrder } from "./events/advance.js";
 import type { PaymentGate } from "./handlers.js";
+import type { SagaMetrics } from "./saga-metrics.js";
 import type { OrderStore } from "./store/order-store.js";
 
 const BATCH = 50;
@@ -22,6 +23,7 @@ export function paymentDeadlineWorker(deps: {
   deadlineMs: number;
   intervalMs: number;
   logger: Logger;
+  saga?: SagaMetrics | undefined;
 }) {
   const reason = `payment not completed within ${Math.round(deps.deadlineMs / 1000)} s`;
   return createPeriodicWorker({
@@ -34,7 +36,7 @@ export function paymentDeadlineWorker(deps: {
         await withTransaction(deps.pool, async (tx) => {
           if ((await deps.store.lockStatus(tx, orderId)) !== "AWAITING_PAYMENT") return;
           await deps.payments.cancel(orderId, reason);
-          await advanceOrder(tx, { store: deps.store, topic: deps.topic }, orderId, "PAYMENT_DEADLINE_PASSED", reason);
+          await advanceOrder(tx, { store: deps.store, topic: deps.topic, saga: deps.saga }, orderId, "PAYMENT_DEADLINE_PASSED", reason);
           deps.logger.info({ orderId }, "order cancelled: payment deadline passed");
         }).catch((error: unknown) => {
           if (!(error instanceof InvalidStateError)) deps.logger.warn({ err: error, orderId }, "cannot expire the order yet");

@@ -1,3 +1,4 @@
+import { type CacheLayerCounts, NOT_COUNTED } from "@emporium/platform/cache/cache-metrics";
 import type { PricedProduct, ProductPrices } from "./handlers.js";
 
 export interface CachedPrices extends ProductPrices {
@@ -12,8 +13,12 @@ export interface CachedPrices extends ProductPrices {
  * catalog's own caches work the same way and are as fresh. Unknown products
  * are not remembered: a product added later is priced at once.
  */
-export function cachedPrices(catalog: ProductPrices, options: { ttlMs: number; maxEntries?: number }): CachedPrices {
+export function cachedPrices(
+  catalog: ProductPrices,
+  options: { ttlMs: number; maxEntries?: number; counts?: CacheLayerCounts | undefined },
+): CachedPrices {
   const maxEntries = options.maxEntries ?? 50_000;
+  const counts = options.counts ?? NOT_COUNTED;
   const prices = new Map<string, { price: PricedProduct; until: number }>();
   return {
     async pricesOf(productIds) {
@@ -25,6 +30,8 @@ export function cachedPrices(catalog: ProductPrices, options: { ttlMs: number; m
         if (entry && entry.until > now) found.set(id, entry.price);
         else missing.push(id);
       }
+      counts.hit(found.size);
+      counts.miss(missing.length);
       if (missing.length === 0) return found;
       const fetched = await catalog.pricesOf(missing);
       if (prices.size + fetched.size > maxEntries) prices.clear();

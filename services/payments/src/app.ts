@@ -2,10 +2,10 @@ import { fileURLToPath } from "node:url";
 import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import { isTransient } from "@emporium/platform/errors/transient";
+import { breakerStateGauge } from "@emporium/platform/resilience/breaker-metrics";
 import { createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
 import { AttemptTimeoutError } from "@emporium/platform/resilience/retry";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
-import { Gauge } from "prom-client";
 import { z } from "zod";
 import { paymentEventHandlers } from "./events/consume.js";
 import { paymentTopics } from "./events/topics.js";
@@ -39,12 +39,7 @@ const config = () =>
 /** One breaker per process: every payment shares what it learns about the provider. */
 function breakerFor(ctx: ServiceContext) {
   const settings = config();
-  const open = new Gauge({
-    name: "emporium_payments_breaker_open",
-    help: "The payment provider's circuit breaker: 1 open, 0.5 half-open, 0 closed.",
-    registers: [ctx.metrics],
-  });
-  open.set(0);
+  const showState = breakerStateGauge(ctx.metrics, "payment_provider");
   return createCircuitBreaker({
     name: "payment-provider",
     consecutiveFailures: settings.PAYMENTS_BREAKER_FAILURES,
@@ -53,7 +48,7 @@ function breakerFor(ctx: ServiceContext) {
     // Declines and refused requests are answers, not an unhealthy provider.
     isFailure: (error) => error instanceof AttemptTimeoutError || isTransient(error),
     onStateChange: (change) => {
-      open.set(change.to === "open" ? 1 : change.to === "half-open" ? 0.5 : 0);
+      showState(change.to);
       ctx.logger.warn(change, `payment provider circuit breaker ${change.to}`);
     },
   });

@@ -34,6 +34,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     identityPort: await freePort(),
     paymentsPort: await freePort(),
     paymentProviderPort: await freePort(),
+    gatewayMetricsPort: await freePort(),
   };
   const stackOptions: StackOptions = {
     ...ports,
@@ -76,7 +77,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
   /** A second process of one of the stack's kinds on a port of its own, logging into the same log. */
   const startExtra = async (name: "catalog" | "gateway", portKey: "catalogPort" | "gatewayPort", env: Record<string, string>) => {
     const port = await freePort();
-    const options = { ...stackOptions, [portKey]: port, env: { ...stackOptions.env, ...env } };
+    const options = { ...stackOptions, [portKey]: port, gatewayMetricsPort: await freePort(), env: { ...stackOptions.env, ...env } };
     const spec = emporiumProcesses(options).find((p) => p.name === name);
     if (!spec) throw new Error(`no ${name} in the stack definition`);
     const extra = startProcessGroup([{ ...spec, name: `${name}-2` }], { cwd: repoRoot, onLine: (n, line) => logs.push(`[${n}] ${line}`) });
@@ -87,6 +88,15 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     id,
     ...ports,
     gatewayUrl,
+    /** Each process's admin port serving GET /metrics: the services' RPC port + 1000, the gateway's own. */
+    metricsUrls: {
+      gateway: `http://127.0.0.1:${ports.gatewayMetricsPort}/metrics`,
+      orders: `http://127.0.0.1:${ports.ordersPort + 1000}/metrics`,
+      inventory: `http://127.0.0.1:${ports.inventoryPort + 1000}/metrics`,
+      catalog: `http://127.0.0.1:${ports.catalogPort + 1000}/metrics`,
+      identity: `http://127.0.0.1:${ports.identityPort + 1000}/metrics`,
+      payments: `http://127.0.0.1:${ports.paymentsPort + 1000}/metrics`,
+    },
     ordersUrl: `http://127.0.0.1:${ports.ordersPort}`,
     inventoryUrl: `http://127.0.0.1:${ports.inventoryPort}`,
     catalogUrl: `http://127.0.0.1:${ports.catalogPort}`,

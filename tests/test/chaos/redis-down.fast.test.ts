@@ -29,7 +29,7 @@ after(async () => {
 
 /** The gateway's count of rate-limit decisions taken without Redis. */
 const fallbacks = async () => {
-  const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+  const text = await (await fetch(stack.metricsUrls.gateway)).text();
   return Number(/^emporium_gateway_rate_limit_fallback_total (\d+)/m.exec(text)?.[1] ?? 0);
 };
 

@@ -41,6 +41,14 @@ test("every failed request is in the access log; of the successful ones, those w
     async () => (accessLines(missing.map((r) => r.requestId)).length === missing.length ? true : undefined),
     "every 404 in the access log",
   );
+  for (const line of accessLines(missing.map((r) => r.requestId))) {
+    const entry = JSON.parse(line.slice(line.indexOf("{"))) as Record<string, unknown>;
+    assert.equal(entry.route, "/v1/products/{product_id}", line);
+    assert.equal(entry.status, 404, line);
+    assert.equal(typeof entry.duration_ms, "number", line);
+    assert.match(String(entry.trace_id), /^[0-9a-f]{32}$/, line);
+    assert.equal(entry.level, "info", line);
+  }
   // At one trace in ten, all 60 being sampled has a chance of 1e-60.
   const logged = accessLines(found.map((r) => r.requestId)).length;
   assert.ok(logged < found.length, `${logged} of ${found.length} successful requests logged`);

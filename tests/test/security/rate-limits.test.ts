@@ -100,7 +100,7 @@ describe("rate limits", () => {
       JSON.stringify(statuses),
     );
     assert.equal(statuses.filter((s) => s === 200).length, 10, "the local limiter enforces the same policy");
-    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    const metrics = await (await fetch(stack.metricsUrls.gateway)).text();
     const fallbacks = Number(/^emporium_gateway_rate_limit_fallback_total (\d+)/m.exec(metrics)?.[1] ?? 0);
     assert.ok(fallbacks >= 12, `fallbacks counted: ${fallbacks}`);
     assert.ok(

@@ -1,8 +1,10 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Product, ProductSchema } from "@emporium/gen/emporium/catalog/v1/catalog_pb";
+import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
 import type { Redis } from "@emporium/platform/cache/redis";
 import { createTieredCache } from "@emporium/platform/cache/tiered-cache";
 import type { Pool } from "@emporium/platform/db/pool";
+import type { Registry } from "@emporium/platform/metrics/registry";
 import { PRODUCT_FIELDS, type ProductField } from "../domain/product.js";
 import { toProtoProduct } from "../proto-mapping.js";
 import type { ProductStore } from "../store/product-store.js";
@@ -18,11 +20,14 @@ export function createProductCache({
   redis,
   store,
   localTtlMs,
+  metrics,
 }: {
   pool: Pool;
   redis?: Redis | undefined;
   store: ProductStore;
   localTtlMs: number;
+  /** Counts its hits and misses as `emporium_cache_requests_total{cache="product"}`. */
+  metrics?: Registry | undefined;
 }) {
   return createTieredCache<Product>({
     name: "catalog:product:v1",
@@ -32,6 +37,7 @@ export function createProductCache({
     redisTtlSeconds: 300,
     encode: (product) => toBinary(ProductSchema, product),
     decode: (bytes) => fromBinary(ProductSchema, bytes),
+    counts: metrics && { process: cacheCounts(metrics, "product", "process"), redis: cacheCounts(metrics, "product", "redis") },
     load: async (ids) => new Map((await store.getMany(pool, ids, PRODUCT_FIELDS)).map((p) => [p.id, toProtoProduct(p)])),
   });
 }

@@ -2,8 +2,16 @@ import type { PoolClient } from "@emporium/platform/db/pool";
 import { runTogether } from "@emporium/platform/db/statement";
 import type { Order, OrderStatus } from "../domain/order.js";
 import { nextStatus, type OrderEvent } from "../domain/order-status.js";
+import type { SagaMetrics } from "../saga-metrics.js";
 import type { OrderStore } from "../store/order-store.js";
 import { sagaStepEvents, statusChangedEvent } from "./publish.js";
+
+/** What advancing an order needs: its store, the topic of its events, and (in a running service) the saga's metrics. */
+export interface AdvanceDeps {
+  store: OrderStore;
+  topic: string;
+  saga?: SagaMetrics | undefined;
+}
 
 export type AdvanceOutcome = { applied: true; order: Order } | { applied: false; status: OrderStatus | undefined };
 
@@ -12,11 +20,12 @@ export type AdvanceOutcome = { applied: true; order: Order } | { applied: false;
  * and reads the order, applies the transition if it is allowed from the
  * current status (a late or repeated event is a no-op), and writes the new
  * status with its OrderStatusChanged and saga events to the outbox, in one
- * statement: two round trips in all.
+ * statement: two round trips in all. The saga's metrics count the step
+ * once the caller's transaction commits.
  */
 export async function advanceOrder(
   tx: PoolClient,
-  deps: { store: OrderStore; topic: string },
+  deps: AdvanceDeps,
   orderId: string,
   event: OrderEvent,
   reason: string,
@@ -30,5 +39,6 @@ export async function advanceOrder(
     statusChangedEvent(deps.topic, { orderId, from: current.status, to: next, reason }),
     ...sagaStepEvents(deps.topic, order),
   ]);
+  deps.saga?.advanced(tx, order);
   return { applied: true, order };
 }
