@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { parseMetrics, type Sample, sampleValue } from "../../src/harness/metrics-text.js";
@@ -179,4 +180,26 @@ test("the gateway's public port no longer serves /metrics: a 404 problem", async
   assert.equal(response.status, 404);
   assert.match(response.headers.get("content-type") ?? "", /^application\/problem\+json/);
   assert.equal(((await response.json()) as { status: number }).status, 404);
+});
+
+test("what the alert rules and dashboards read (deploy/observability/metrics.json) is what the processes serve: each name with its type, and no label beyond the listed ones", async () => {
+  const contract = JSON.parse(await readFile(new URL("../../../../deploy/observability/metrics.json", import.meta.url), "utf8")) as {
+    metrics: Record<string, { type: string; labels?: string[] }>;
+  };
+  const declared = new Map<string, string>();
+  const samples: Sample[] = [];
+  for (const process of Object.keys(stack.metricsUrls) as (keyof Stack["metricsUrls"])[]) {
+    const scraped = await scrape(process);
+    for (const [, name, type] of scraped.text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) declared.set(String(name), String(type));
+    samples.push(...scraped.samples);
+  }
+  for (const [name, { type, labels = [] }] of Object.entries(contract.metrics)) {
+    assert.equal(declared.get(name), type, `${name} is served as a ${type}`);
+    const allowed = new Set([...labels, "le"]);
+    const series = samples.filter((sample) => sample.name === name || sample.name.startsWith(`${name}_`));
+    for (const sample of series) {
+      const extra = Object.keys(sample.labels).filter((label) => !allowed.has(label));
+      assert.deepEqual(extra, [], `${sample.name} has labels the rules do not know`);
+    }
+  }
 });
