@@ -23,6 +23,11 @@ const APP_PORTS = [
   ["provider", "PAYMENT_PROVIDER_PORT", 50060],
 ].map(([name, variable, fallback]) => ({ name, variable, port: env(variable, fallback) }));
 const portOf = (name) => APP_PORTS.find((p) => p.name === name).port;
+// Admin ports (/metrics): the gateway's own, each service's at its RPC port + 1000 (moved with it).
+const METRICS_PORTS = [
+  { name: "gateway", variable: "METRICS_PORT", port: env("METRICS_PORT", 9080) },
+  ...APP_PORTS.filter((p) => p.name !== "gateway" && p.name !== "provider").map((p) => ({ ...p, port: p.port + 1000 })),
+];
 
 // Where traces go: our Jaeger unless told otherwise, or unless its ports
 // are taken (another Jaeger or collector, which then gets the spans).
@@ -39,6 +44,7 @@ const jaegerOn = jaegerWanted && jaegerPortsTaken.length === 0;
 
 const specs = emporiumProcesses({
   gatewayPort: portOf("gateway"),
+  gatewayMetricsPort: METRICS_PORTS[0].port,
   ordersPort: portOf("orders"),
   inventoryPort: portOf("inventory"),
   catalogPort: portOf("catalog"),
@@ -58,7 +64,7 @@ const print = prefixedPrinter([...specs.map((s) => s.name), "jaeger", "emporium"
 const lock = {
   startedAt: new Date().toISOString(),
   processes: Object.fromEntries([
-    ...APP_PORTS.map((p) => [p.name, { ports: [p.port] }]),
+    ...APP_PORTS.map((p) => [p.name, { ports: [p.port, ...METRICS_PORTS.filter((m) => m.name === p.name).map((m) => m.port)] }]),
     ...(jaegerOn ? [["jaeger", { ports: JAEGER_WANTED.map((p) => p.port) }]] : []),
   ]),
 };
@@ -67,7 +73,7 @@ if (other) {
   print("emporium", describe(other));
   process.exit(1);
 }
-const taken = await takenPorts(APP_PORTS);
+const taken = await takenPorts([...APP_PORTS, ...METRICS_PORTS]);
 if (taken.length > 0) {
   print("emporium", describeTakenPorts(taken));
   release();
@@ -189,6 +195,7 @@ if (await waitForGateway()) {
       `  payments   h2c://127.0.0.1:${portOf("payments")}  (internal; charges through the provider simulator)`,
       `  provider   http://127.0.0.1:${portOf("provider")}  (payment-provider simulator; knobs: PUT /control)`,
       `  identity   h2c://127.0.0.1:${portOf("identity")}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
+      `  metrics    http://127.0.0.1:${METRICS_PORTS[0].port}/metrics (gateway); each service's at its RPC port + 1000`,
       `  ${tracesLine()}`,
       `  try: curl -s -X POST localhost:${gatewayPort}/v1/auth/signup -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a-long-passphrase-1"}'`,
       `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,

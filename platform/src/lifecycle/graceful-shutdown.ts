@@ -1,4 +1,4 @@
-import type { Logger } from "../log/logger.js";
+import { dropLogOutput, type Logger } from "../log/logger.js";
 
 export interface ShutdownStep {
   name: string;
@@ -50,7 +50,14 @@ export function onShutdownSignal(logger: Logger, timeoutMs: number, steps: Shutd
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  if (process.env[STOP_WITH_PARENT_ENV] === "stdin") stopWhenStdinCloses(() => void (stopping || shutdown("launcher exited")));
+  if (process.env[STOP_WITH_PARENT_ENV] === "stdin") {
+    stopWhenStdinCloses(() => {
+      if (stopping) return;
+      // Its end of our stdout and stderr closed with it: nobody reads our logs.
+      dropLogOutput();
+      void shutdown("launcher exited");
+    });
+  }
 }
 
 function stopWhenStdinCloses(stop: () => void): void {

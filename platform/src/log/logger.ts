@@ -25,6 +25,27 @@ export function createLogger(service: string, level = "info"): Logger {
     // together in the next one, instead of one write(2) per line (the
     // gateway's access log is a line per request). Pino flushes what is
     // buffered when the process exits; a kill -9 can lose the last lines.
-    pino.destination({ dest: 1, sync: false }),
+    stdoutDestination(),
   );
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+const destinations = new Set<Destination>();
+
+function stdoutDestination(): Destination {
+  const destination = pino.destination({ dest: 1, sync: false });
+  destinations.add(destination);
+  return destination;
+}
+
+/**
+ * Stops writing logs, for a process whose stdout nobody reads any more (its
+ * launcher died). Pino flushes synchronously on exit, and sonic-boom retries
+ * a write that fails with EPIPE every 100 ms forever, so the process would
+ * hang in its exit; pino does the same as this only once an asynchronous
+ * write has failed.
+ */
+export function dropLogOutput(): void {
+  const noop = () => true;
+  for (const destination of destinations) Object.assign(destination, { write: noop, flushSync: noop, end: noop, destroy: noop });
 }

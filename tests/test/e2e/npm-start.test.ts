@@ -27,6 +27,7 @@ const PORT_VARIABLES = [
   "IDENTITY_PORT",
   "PAYMENTS_PORT",
   "PAYMENT_PROVIDER_PORT",
+  "METRICS_PORT",
 ];
 const JAEGER_PORT_VARIABLES = [
   "EMPORIUM_JAEGER_OTLP_GRPC_PORT",
@@ -111,7 +112,10 @@ test("a second npm start says what is already running (pids, ports) and exits 1 
   const second = await outputOf(launch());
   assert.equal(second.code, 1);
   assert.match(second.output, new RegExp(`Emporium is already running from this checkout \\(npm start, pid ${launcher.pid}`));
-  assert.match(second.output, new RegExp(`gateway\\s+pid ${first.processes.gateway?.pid}\\s+port ${env.GATEWAY_PORT}`));
+  assert.match(
+    second.output,
+    new RegExp(`gateway\\s+pid ${first.processes.gateway?.pid}\\s+ports ${env.GATEWAY_PORT}, ${env.METRICS_PORT}`),
+  );
   assert.match(second.output, new RegExp(`jaeger\\s+pid ${first.processes.jaeger?.pid}\\s+ports ${env.EMPORIUM_JAEGER_OTLP_GRPC_PORT}, `));
   assert.match(second.output, new RegExp(`kill ${launcher.pid}`));
   assert.doesNotMatch(second.output, /EADDRINUSE|\n\s+at /);
@@ -130,6 +134,7 @@ test("an npm start onto ports another program holds names them and exits 1", asy
   assert.equal(other.code, 1);
   const named = (name: string, variable: string) => new RegExp(`${env[variable]} {2}\\(${name}; set ${variable}=<port> to use another\\)`);
   assert.match(other.output, named("gateway", "GATEWAY_PORT"));
+  assert.match(other.output, named("gateway", "METRICS_PORT"));
   assert.match(other.output, named("orders", "ORDERS_PORT"));
   assert.match(other.output, named("provider", "PAYMENT_PROVIDER_PORT"));
   assert.doesNotMatch(other.output, /EADDRINUSE|\n\s+at /);
@@ -180,13 +185,16 @@ test("a launcher killed with SIGKILL leaves no process behind, and its stale loc
     "the launcher to start every process",
     60_000,
   );
-  const pids = Object.values(lock().processes).map((p) => p.pid);
+  const pids = Object.entries(lock().processes).map(([name, p]) => ({ name, pid: p.pid }));
 
   process.kill(again.pid as number, "SIGKILL");
   await output;
 
   // Their stdin pipe from the launcher closes: each one stops on its own.
-  await eventually(async () => pids.every((pid) => !alive(pid)) || undefined, "the launcher's processes to stop without it", 30_000);
+  const running = () => pids.filter(({ pid }) => alive(pid)).map(({ name }) => name);
+  await eventually(async () => running().length === 0 || undefined, "the launcher's processes to stop without it", 30_000).catch(
+    (error: Error) => assert.fail(`${error.message}; still running: ${running().join(", ")}`),
+  );
   const check = await promisify(execFile)(process.execPath, ["deploy/local/lib/start-lock.mjs", "check"], { cwd: repoRoot, env });
   assert.equal(check.stderr, "");
   assert.equal(existsSync(lockFile()), false, "the stale lock is removed");
