@@ -49,20 +49,26 @@ test("npm start's Jaeger finds the trace of an order confirmed a moment before, 
   const orderId = await placeOrder(stack, customer, [{ product_id: "p-000004", quantity: 1 }]);
   await settled(stack, customer, orderId, new Set(["ORDER_STATUS_CONFIRMED"]));
 
-  // Complete once the last hop is in: orders consuming the payment's outcome.
+  // Complete once the last hop is in (orders consuming the payment's
+  // outcome) and every consumer span's parent has arrived too: each process
+  // exports its spans on its own schedule.
+  const parentOf = (found: JaegerTrace, span: JaegerSpan) => {
+    const parentId = span.references?.find((r) => r.refType === "CHILD_OF")?.spanID;
+    return found.spans.find((s) => s.spanID === parentId);
+  };
   const trace = await stack.waitFor(async () => {
     const found = await orderTrace(orderId);
-    const services = new Set(found?.spans.map((s) => serviceOf(found, s)));
-    const paymentReply = found?.spans.some((s) => serviceOf(found, s) === "orders" && s.operationName.endsWith("payments.v1"));
-    return found && paymentReply && SERVICES.every((s) => services.has(s)) ? found : undefined;
+    if (!found) return undefined;
+    const services = new Set(found.spans.map((s) => serviceOf(found, s)));
+    const paymentReply = found.spans.some((s) => serviceOf(found, s) === "orders" && s.operationName.endsWith("payments.v1"));
+    const parentsIn = ofKind(found, "consumer").every((consumer) => parentOf(found, consumer) !== undefined);
+    return paymentReply && parentsIn && SERVICES.every((s) => services.has(s)) ? found : undefined;
   }, `the trace of order ${orderId} in Jaeger`);
 
-  const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
   const consumers = ofKind(trace, "consumer");
   assert.ok(consumers.length >= 3, `expected the Kafka hops to inventory, payments and back; got ${consumers.length} consumer spans`);
   for (const consumer of consumers) {
-    const parentId = consumer.references?.find((r) => r.refType === "CHILD_OF")?.spanID;
-    const parent = parentId ? byId.get(parentId) : undefined;
+    const parent = parentOf(trace, consumer);
     assert.equal(parent && tag(parent, "span.kind"), "producer", `${consumer.operationName}'s parent is not a producer span`);
     assert.equal(tag(consumer, "messaging.system"), "kafka");
   }
