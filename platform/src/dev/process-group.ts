@@ -59,13 +59,14 @@ export function startProcessGroup(specs: ProcessSpec[], options: ProcessGroupOpt
     child.once("exit", (code, signal) => {
       if (!stopping) options.onUnexpectedExit?.(spec.name, code, signal);
     });
+    // "close" comes after "exit" once its output is read to the end: a stop
+    // that waited for "exit" alone could lose a process's last log lines.
+    closed.set(child, new Promise<void>((resolve) => child.once("close", () => resolve())));
   };
+  const closed = new WeakMap<ChildProcess, Promise<void>>();
   for (const spec of specs) launch(spec);
 
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = (child: ChildProcess) => closed.get(child) ?? Promise.resolve();
 
   return {
     children,
