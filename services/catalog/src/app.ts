@@ -30,7 +30,7 @@ const config = () =>
     /** Inventory, asked for the availability of the products a read returns. */
     INVENTORY_URL: z.url().default("http://127.0.0.1:50052"),
     /** How long one availability lookup may take before products go out with availability unknown. */
-    CATALOG_AVAILABILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(300),
+    CATALOG_AVAILABILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
     /** How long an instance reuses a product's availability (bounds its staleness here; docs/availability.md). */
     CATALOG_AVAILABILITY_TTL_MS: z.coerce.number().int().positive().default(1_000),
     /** Failed availability lookups in a row that open the inventory breaker (then none is tried for the cool-down). */
