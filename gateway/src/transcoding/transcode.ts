@@ -121,7 +121,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       try {
         input = fromJson(route.method.input, json) as typeof input;
       } catch (error) {
-        throw new ValidationError([violationFromJsonError(error)]);
+        throw new ValidationError([violationFromJsonError(error, route.method.input)]);
       }
       const fields = requestedFields(input);
       // The ETag needs the version even when the client did not ask for it.
