@@ -35,6 +35,7 @@ const config = () =>
     CATALOG_AVAILABILITY_TTL_MS: z.coerce.number().int().positive().default(1_000),
     /** Failed availability lookups in a row that open the inventory breaker (then none is tried for the cool-down). */
     CATALOG_INVENTORY_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+    /** How long the open breaker skips inventory before letting one probe lookup through. */
     CATALOG_INVENTORY_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
   });
 
