@@ -141,7 +141,7 @@ export type Product = Message<"emporium.catalog.v1.Product"> & {
    * (GetProduct, BatchGetProducts, ListProducts) when the fieldset includes
    * "availability" (an empty fieldset does); never stored with the product,
    * never in ProductChanged, and ignored in an update. It is a few seconds
-   * old at most (docs/api.md, "Availability") and a hint, not a hold: an
+   * old at most (docs/availability.md) and a hint, not a hold: an
    * order still reserves its units and is rejected if the last ones went
    * in between.
    *
