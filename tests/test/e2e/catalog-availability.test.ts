@@ -66,13 +66,16 @@ describe("availability in product answers", () => {
     assert.deepEqual(one.body.availability, { status: "STOCK_STATUS_IN_STOCK", available_units: "1000" });
   });
 
-  test("a page of 20 products costs one BatchGetStock, whatever the page size", async () => {
+  test("a page of 20 products costs one BatchGetStock, and so does a page of 100", async () => {
     const before = await batchGetStockCalls();
-
     const page = await get("/v1/products?category=garden&order_by=price&page_size=20");
+    const afterOne = await batchGetStockCalls();
+    const big = await get("/v1/products?category=kitchen&order_by=price&page_size=100");
 
     assert.equal(productsOf(page).length, 20);
-    assert.deepEqual(await batchGetStockCalls(), { made: before.made + 1, served: before.served + 1 });
+    assert.equal(productsOf(big).length, 100);
+    assert.deepEqual(afterOne, { made: before.made + 1, served: before.served + 1 });
+    assert.deepEqual(await batchGetStockCalls(), { made: before.made + 2, served: before.served + 2 });
   });
 
   test("a product with no stock is shown out of stock, and an order for it is rejected", async () => {
