@@ -75,13 +75,24 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     },
   });
   /** A second process of one of the stack's kinds on a port of its own, logging into the same log. */
-  const startExtra = async (name: "catalog" | "gateway", portKey: "catalogPort" | "gatewayPort", env: Record<string, string>) => {
+  const startExtra = async (
+    name: "catalog" | "gateway" | "orders",
+    portKey: "catalogPort" | "gatewayPort" | "ordersPort",
+    env: Record<string, string>,
+  ) => {
     const port = await freePort();
     const options = { ...stackOptions, [portKey]: port, gatewayMetricsPort: await freePort(), env: { ...stackOptions.env, ...env } };
     const spec = emporiumProcesses(options).find((p) => p.name === name);
     if (!spec) throw new Error(`no ${name} in the stack definition`);
     const extra = startProcessGroup([{ ...spec, name: `${name}-2` }], { cwd: repoRoot, onLine: (n, line) => logs.push(`[${n}] ${line}`) });
-    return { url: `http://127.0.0.1:${port}`, stop: () => extra.stop() };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      stop: () => extra.stop(),
+      /** Sends a signal to the extra process (SIGTERM: a graceful stop). */
+      signal: (signal: NodeJS.Signals) => extra.signal(`${name}-2`, signal),
+      /** Resolves when the extra process has exited. */
+      exited: () => extra.exited(`${name}-2`),
+    };
   };
   const gatewayUrl = `http://127.0.0.1:${ports.gatewayPort}`;
   const stack = {
@@ -122,6 +133,12 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     /** Starts one more catalog instance on the same database and topics; resolves once it serves. */
     async startExtraCatalog(env: Record<string, string> = {}) {
       const extra = await startExtra("catalog", "catalogPort", env);
+      await waitUntilServing(extra.url);
+      return extra;
+    },
+    /** Starts one more orders instance on the same database, topics and consumer group; resolves once it serves. */
+    async startExtraOrders(env: Record<string, string> = {}) {
+      const extra = await startExtra("orders", "ordersPort", env);
       await waitUntilServing(extra.url);
       return extra;
     },
