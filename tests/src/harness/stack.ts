@@ -136,10 +136,22 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       await waitUntilServing(extra.url);
       return extra;
     },
-    /** Starts one more orders instance on the same database, topics and consumer group; resolves once it serves. */
+    /**
+     * Starts one more orders instance on the same database, topics and
+     * consumer group; resolves once it has started completely: it serves,
+     * and its consumer has joined (its /metrics has the consumer's lag), after
+     * which it handles SIGTERM gracefully. A process still joining its
+     * consumer group has no SIGTERM handler yet (run-service.ts), and dies at once.
+     */
     async startExtraOrders(env: Record<string, string> = {}) {
       const extra = await startExtra("orders", "ordersPort", env);
       await waitUntilServing(extra.url);
+      const metrics = `http://127.0.0.1:${Number(new URL(extra.url).port) + 1000}/metrics`;
+      await stack.waitFor(
+        () => fetch(metrics).then(async (r) => ((await r.text()).includes("messaging_kafka_consumer_lag") ? true : undefined)),
+        "the second orders instance's consumer to join",
+        60_000,
+      );
       return extra;
     },
     /** Starts one more gateway on the same services, Redis and topics; resolves once it is ready. */
