@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type DescService, type JsonObject, toJson } from "@bufbuild/protobuf";
-import { Code, type Client, ConnectError } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { toConnectError } from "@emporium/platform/errors/error-mapping";
 import { problemFromConnectError } from "@emporium/platform/errors/problem";
 import type { Logger } from "@emporium/platform/log/logger";
@@ -95,9 +95,9 @@ export function createEventStreams(options: EventStreamOptions): EventStreams {
       const method = (call.client as unknown as Record<string, StreamingCall>)[route.method.localName];
       if (!method) throw new Error(`client has no method ${route.method.localName}`);
       // No deadline: the stream lives as long as the order has changes to come (timeoutMs 0 is none).
-      const messages = method.call(call.client, input, { timeoutMs: 0, signal: stream.hangUp.signal, headers: call.headers })[
-        Symbol.asyncIterator
-      ]();
+      const messages = method
+        .call(call.client, input, { timeoutMs: 0, signal: stream.hangUp.signal, headers: call.headers })
+        [Symbol.asyncIterator]();
       let next = await messages.next();
       if (next.done) {
         res.writeHead(204, { "Cache-Control": "no-store" }).end();

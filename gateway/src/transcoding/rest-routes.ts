@@ -86,7 +86,11 @@ function routeOf(service: DescService, method: DescMethod): RestRoute | undefine
     fail(method, `response_body ${rule.responseBody} is not in the response`);
   const response = hasOption(method, http_response) ? getOption(method, http_response) : undefined;
   const routeAccess = hasOption(method, access) ? getOption(method, access) : Access.UNSPECIFIED;
-  if (eventStream && response && (response.cacheMaxAgeSeconds > 0 || response.pageCacheMaxAgeSeconds > 0 || response.status > 0 || response.location !== "")) {
+  if (
+    eventStream &&
+    response &&
+    (response.cacheMaxAgeSeconds > 0 || response.pageCacheMaxAgeSeconds > 0 || response.status > 0 || response.location !== "")
+  ) {
     fail(method, "an event stream is never cached, answers 200 and has no Location");
   }
   if (response && response.pageCacheMaxAgeSeconds > 0) {

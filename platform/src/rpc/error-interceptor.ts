@@ -13,7 +13,8 @@ export function errorInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     const rpc = () => `${req.service.typeName}/${req.method.name}`;
     const mapped = (error: unknown) => {
-      if (!(error instanceof DomainError) && !(error instanceof ConnectError)) logger.error({ err: error, rpc: rpc() }, "rpc handler failed");
+      if (!(error instanceof DomainError) && !(error instanceof ConnectError))
+        logger.error({ err: error, rpc: rpc() }, "rpc handler failed");
       return toConnectError(error);
     };
     try {

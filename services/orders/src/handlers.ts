@@ -14,7 +14,7 @@ import { InvalidStateError, NotFoundError, ValidationError } from "@emporium/pla
 import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { requireCaller } from "@emporium/platform/rpc/caller";
 import { trace } from "@opentelemetry/api";
-import { newOrder, type Order, type Price, priceLines, validateLines } from "./domain/order.js";
+import { newOrder, type Price, priceLines, validateLines } from "./domain/order.js";
 import { nextStatus } from "./domain/order-status.js";
 import { advanceOrder } from "./events/advance.js";
 import { orderPlacedEvent } from "./events/publish.js";

@@ -14,7 +14,9 @@ export const asCustomer = (who: SignedIn) => callerHeaders({ userId: who.userId,
 /** One WatchOrder stream, read a message at a time. */
 export function watch(orders: Client<typeof OrderService>, who: SignedIn, orderId: string, afterSequence = 0) {
   const abort = new AbortController();
-  const messages = orders.watchOrder({ orderId, afterSequence }, { headers: asCustomer(who), signal: abort.signal })[Symbol.asyncIterator]();
+  const messages = orders
+    .watchOrder({ orderId, afterSequence }, { headers: asCustomer(who), signal: abort.signal })
+    [Symbol.asyncIterator]();
   return {
     /** The next message, or undefined when the server ended the stream. */
     next: async () => {

@@ -75,8 +75,15 @@ test("SIGTERM to the orders service behind an SSE stream: the gateway ends it wi
     const opened = await stream.until(isEvent);
     stack.group.signal("orders", "SIGTERM");
     const rest = await stream.rest();
-    assert.deepEqual(eventsOf(opened).map((e) => e.id), ["1"]);
-    assert.deepEqual(rest.filter((item) => item.kind === "retry"), [{ kind: "retry", ms: 700 }], "the orders instance's hint");
+    assert.deepEqual(
+      eventsOf(opened).map((e) => e.id),
+      ["1"],
+    );
+    assert.deepEqual(
+      rest.filter((item) => item.kind === "retry"),
+      [{ kind: "retry", ms: 700 }],
+      "the orders instance's hint",
+    );
     assert.deepEqual(eventsOf(rest), [], "no event after the stop");
     await stack.group.exited("orders");
     await stack.restart("orders");
@@ -103,10 +110,16 @@ test("SIGTERM to the gateway serving an SSE stream: it ends with a retry hint; t
   try {
     const stream = await openSse(eventsUrl(second.url, id), alice.auth);
     assert.equal(stream.status, 200);
-    assert.deepEqual(eventsOf(await stream.until(isEvent)).map((e) => e.id), ["1"]);
+    assert.deepEqual(
+      eventsOf(await stream.until(isEvent)).map((e) => e.id),
+      ["1"],
+    );
     second.signal("SIGTERM");
     const rest = await stream.rest();
-    assert.deepEqual(rest.filter((item) => item.kind === "retry"), [{ kind: "retry", ms: 900 }]);
+    assert.deepEqual(
+      rest.filter((item) => item.kind === "retry"),
+      [{ kind: "retry", ms: 900 }],
+    );
     assert.ok(rest.some((item) => item.kind === "comment" && /shutting down/.test(item.text)));
     await second.exited();
     // Changes while the client is away are kept for it.

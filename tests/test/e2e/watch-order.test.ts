@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { fieldViolationsOf, errorReasonOf } from "@emporium/platform/errors/error-mapping";
+import { errorReasonOf, fieldViolationsOf } from "@emporium/platform/errors/error-mapping";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { placeOrder, settled } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
@@ -122,7 +122,14 @@ test("open watches are bounded per caller and per instance: ResourceExhausted, s
 
     // A closed watch gives its slot back.
     open[0]?.close();
-    await stack.waitFor(() => start(carol, carols).then(() => true, () => undefined), "a slot to free up");
+    await stack.waitFor(
+      () =>
+        start(carol, carols).then(
+          () => true,
+          () => undefined,
+        ),
+      "a slot to free up",
+    );
   } finally {
     go();
     for (const stream of open) stream.close();
@@ -136,10 +143,7 @@ test("with two orders instances, a watcher on one sees the change the other appl
   try {
     assert.deepEqual(steps([(await onSecond.next()) as never]), [[1, "PENDING"]]);
     // The first instance cancels it: the second hears of it from the database, not from its own memory.
-    const cancelled = await orders.cancelOrder(
-      { orderId: id },
-      { headers: { ...asCustomer(alice), "idempotency-key": randomUUID() } },
-    );
+    const cancelled = await orders.cancelOrder({ orderId: id }, { headers: { ...asCustomer(alice), "idempotency-key": randomUUID() } });
     assert.equal(cancelled.order?.statusReason, "cancelled by the customer");
     assert.deepEqual(steps(await onSecond.rest()), [[2, "CANCELLED"]]);
   } finally {

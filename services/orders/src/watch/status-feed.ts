@@ -1,5 +1,5 @@
-import type { Pool } from "@emporium/platform/db/pool";
 import { listenFor } from "@emporium/platform/db/listener";
+import type { Pool } from "@emporium/platform/db/pool";
 import type { Logger } from "@emporium/platform/log/logger";
 
 /** The channel order_status_history's trigger notifies, with the order id (migrations/0005). */
