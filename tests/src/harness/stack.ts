@@ -94,6 +94,16 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       exited: () => extra.exited(`${name}-2`),
     };
   };
+  /** The extra process once `started` resolves; stopped (not left running, holding the test process open) if it rejects. */
+  const startedOrStopped = async <T extends { stop(): Promise<void> }>(extra: T, started: () => Promise<unknown>): Promise<T> => {
+    try {
+      await started();
+      return extra;
+    } catch (error) {
+      await extra.stop();
+      throw error;
+    }
+  };
   const gatewayUrl = `http://127.0.0.1:${ports.gatewayPort}`;
   const stack = {
     id,
@@ -133,8 +143,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     /** Starts one more catalog instance on the same database and topics; resolves once it serves. */
     async startExtraCatalog(env: Record<string, string> = {}) {
       const extra = await startExtra("catalog", "catalogPort", env);
-      await waitUntilServing(extra.url);
-      return extra;
+      return startedOrStopped(extra, () => waitUntilServing(extra.url));
     },
     /**
      * Starts one more orders instance on the same database, topics and
@@ -145,14 +154,15 @@ export async function startStack(options: { env?: Record<string, string>; catalo
      */
     async startExtraOrders(env: Record<string, string> = {}) {
       const extra = await startExtra("orders", "ordersPort", env);
-      await waitUntilServing(extra.url);
       const metrics = `http://127.0.0.1:${Number(new URL(extra.url).port) + 1000}/metrics`;
-      await stack.waitFor(
-        () => fetch(metrics).then(async (r) => ((await r.text()).includes("messaging_kafka_consumer_lag") ? true : undefined)),
-        "the second orders instance's consumer to join",
-        60_000,
-      );
-      return extra;
+      return startedOrStopped(extra, async () => {
+        await waitUntilServing(extra.url);
+        await stack.waitFor(
+          () => fetch(metrics).then(async (r) => ((await r.text()).includes("messaging_kafka_consumer_lag") ? true : undefined)),
+          "the second orders instance's consumer to join",
+          60_000,
+        );
+      });
     },
     /** Starts one more gateway on the same services, Redis and topics; resolves once it is ready. */
     async startExtraGateway(env: Record<string, string> = {}) {
@@ -162,8 +172,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
           (r) => (r.ok ? true : undefined),
           () => undefined,
         );
-      await eventually(ready, "the second gateway to be ready");
-      return extra;
+      return startedOrStopped(extra, () => eventually(ready, "the second gateway to be ready", 60_000));
     },
     /**
      * Starts a process of the stack again after it exited (killed or stopped
