@@ -10,6 +10,7 @@ import { createBroadcastListener, onBroadcast } from "@emporium/platform/kafka/b
 import { createKafka, ensureTopics, topicName } from "@emporium/platform/kafka/client";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
+import { registerOpenStreams } from "@emporium/platform/metrics/open-streams";
 import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { admissionsWithMetrics } from "@emporium/platform/resilience/admission-metrics";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
@@ -70,6 +71,7 @@ const eventStreams = createEventStreams({
   maxPerCaller: config.GATEWAY_SSE_MAX_STREAMS_PER_CALLER,
   logger,
 });
+registerOpenStreams(registry, "emporium_gateway_event_streams", "Server-Sent Event streams open on this gateway.", () => eventStreams.open);
 const { app, routes } = createGatewayApp({
   logger,
   responseCache,

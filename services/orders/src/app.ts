@@ -6,6 +6,7 @@ import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_serv
 import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
+import { registerOpenStreams } from "@emporium/platform/metrics/open-streams";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
 import { createStreamSlots } from "@emporium/platform/resilience/stream-slots";
 import { rpcName } from "@emporium/platform/rpc/admission-interceptor";
@@ -87,6 +88,8 @@ function watches(ctx: ServiceContext): OrderWatches {
       retryMs: config().ORDERS_WATCH_RETRY_MS,
     });
     watchSets.set(ctx, set);
+    const open = set;
+    registerOpenStreams(ctx.metrics, "emporium_orders_watch_streams", "WatchOrder streams open on this instance.", () => open.open);
   }
   return set;
 }

@@ -93,6 +93,22 @@ test("a watch is woken by the NOTIFY of a change another connection commits, and
   assert.equal(watches.open, 0, "the stream gave its slot back");
 });
 
+test("a client that goes away ends its watch as Cancelled and frees its slot", async () => {
+  const id = await placed();
+  const gone = new AbortController();
+  const stream = watches.watch(id, 0, customer, gone.signal)[Symbol.asyncIterator]();
+  await stream.next();
+  assert.equal(watches.open, 1);
+  const ended = stream.next();
+  gone.abort();
+  const error = await ended.then(
+    () => assert.fail("the stream went on"),
+    (reason: unknown) => ConnectError.from(reason),
+  );
+  assert.equal(error.code, Code.Canceled);
+  assert.equal(watches.open, 0);
+});
+
 test("closing the watches (shutdown) ends an open one with Unavailable and the retry hint, and refuses new ones", async () => {
   const local = createOrderWatches({
     pool,

@@ -188,6 +188,8 @@ test("open streams are bounded per caller (429 too-many-streams) and per gateway
       200,
       "reads still get a slot",
     );
+    const metrics = await (await fetch(stack.metricsUrls.gateway)).text();
+    assert.match(metrics, /^emporium_gateway_event_streams 4$/m, "the gauge of open streams");
 
     const third = await open(alice, aliceOrder);
     assert.equal(third.status, 429);

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { type WatchOrderResponse, WatchOrderResponseSchema } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
 import type { Pool } from "@emporium/platform/db/pool";
 import { NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
@@ -74,7 +75,10 @@ export function createOrderWatches(deps: OrderWatchDeps): OrderWatches {
         changes = await deps.reads.changesAfter(deps.pool, orderId, afterSequence);
       }
     } catch (error) {
-      throw closing.signal.aborted && !signal.aborted ? shuttingDown() : error;
+      // A client that went away is no failure of ours (nothing to log); a shutdown tells it to come back.
+      if (signal.aborted) throw new ConnectError("the watch was cancelled", Code.Canceled);
+      if (closing.signal.aborted) throw shuttingDown();
+      throw error;
     } finally {
       wakeup.close();
       release();
