@@ -9,6 +9,7 @@ import { REQUEST_ID } from "./edge.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
+import type { EventStreams } from "./sse/event-streams.js";
 import type { ResponseCache } from "./transcoding/response-cache.js";
 import { restRoutesOf } from "./transcoding/rest-routes.js";
 
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   bodyLimit: string;
   /** Per-account limit of login and sign-up attempts (after body parsing). */
   accountLimit: RequestHandler;
+  /** Serves the server-streaming routes as Server-Sent Events (sse/event-streams.ts). */
+  eventStreams: EventStreams;
 }
 
 /** Body-parser failures, which happen before any route runs. */
@@ -73,6 +76,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     restRouter(routes, deps.services, {
       deadlineMs: deps.deadlineMs,
       responseCache: deps.responseCache,
+      eventStreams: deps.eventStreams,
       forwardHeaders: (req) => {
         const caller = callerOfRequest(req);
         return new Headers({ [REQUEST_ID]: String(req.get(REQUEST_ID) ?? ""), ...(caller ? callerHeaders(caller) : {}) });
