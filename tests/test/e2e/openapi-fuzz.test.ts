@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { loginAdmin } from "../../src/harness/auth.js";
+import { runSchemathesis } from "../../src/harness/schemathesis.js";
+import { type Stack, startStack } from "../../src/harness/stack.js";
+
+let stack: Stack;
+before(async () => {
+  // These tests check what answers look like, not how fast they come: on a busy machine a sign-up's
+  // password hash can take longer than the production deadline, and a 504 is not what is under test.
+  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: "30000" } });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+test("schemathesis, fuzzing every operation of /openapi.json with a real token, finds no 5xx and no answer off the document", async () => {
+  // An administrator's token reaches every route, the admin-only PATCH included.
+  const admin = await loginAdmin(stack.gatewayUrl);
+
+  const run = await runSchemathesis({
+    gatewayUrl: stack.gatewayUrl,
+    token: admin.accessToken,
+    maxExamples: Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 25),
+  });
+
+  assert.equal(
+    run.exitCode,
+    0,
+    `schemathesis found failures:\n${run.output.slice(-12_000)}\n--- gateway logs ---\n${stack.recentLogs(40)}`,
+  );
+  assert.match(run.output, /passed/i, "it ran test cases");
+});
