@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { loginAdmin, type SignedIn, signUp, TEST_PASSWORD } from "../../src/harness/auth.js";
-import { type Answer, answerOf, openApiConformance } from "../../src/harness/openapi-conformance.js";
+import { answerOf, openApiConformance } from "../../src/harness/openapi-conformance.js";
 import { repoRoot, type Stack, startStack } from "../../src/harness/stack.js";
 
+/** Sign-in attempts per account and hour on this stack: enough for the identity test's, few enough to reach a 429. */
+const ACCOUNT_ATTEMPTS = 8;
 let stack: Stack;
 // biome-ignore lint/suspicious/noExplicitAny: the document is JSON, read by path
 let doc: Record<string, any>;
@@ -16,7 +17,7 @@ let admin: SignedIn;
 before(async () => {
   // These tests check what answers look like, not how fast they come: on a busy machine a sign-up's
   // password hash can take longer than the production deadline, and a 504 is not what is under test.
-  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: "30000" } });
+  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: "30000", RATE_LIMIT_ACCOUNT: `${ACCOUNT_ATTEMPTS}/3600` } });
   doc = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as typeof doc;
   conformance = openApiConformance(doc);
   customer = await signUp(stack.gatewayUrl);
@@ -35,23 +36,6 @@ async function call(template: string, url: string, init: Init = {}) {
   const answer = await answerOf(fetch(`${stack.gatewayUrl}${url}`, { method, headers, body }));
   conformance.check(method, template, answer);
   return { ...answer, json: answer.text ? JSON.parse(answer.text) : undefined };
-}
-
-/** A GET sent from a chosen loopback address, as an answer `check` takes. */
-function answerFrom(localAddress: string, url: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { localAddress }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
-        resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString("utf8") });
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 describe("the OpenAPI document", () => {
@@ -184,7 +168,10 @@ describe("real answers of every route match the document", () => {
 
     const cancel = (orderId: string, headers: Record<string, string>) =>
       call("/v1/orders/{order_id}:cancel", `/v1/orders/${orderId}:cancel`, { method: "POST", headers });
-    const cancelled = await cancel(id, { ...customer.auth, "Idempotency-Key": randomUUID() });
+    // Retried with the same key while the answer is a 503/504 (a busy machine), as a client would.
+    const cancelKey = { ...customer.auth, "Idempotency-Key": randomUUID() };
+    let cancelled = await cancel(id, cancelKey);
+    for (let retry = 0; retry < 3 && cancelled.status >= 503; retry++) cancelled = await cancel(id, cancelKey);
     // Cancelled before payment, or already past it by the time it arrived: both are in the document.
     assert.ok([200, 409].includes(cancelled.status), `cancel answered ${cancelled.status}`);
     assert.equal((await cancel(id, { ...customer.auth, "Idempotency-Key": randomUUID() })).status, 409, "cannot cancel twice");
@@ -192,20 +179,12 @@ describe("real answers of every route match the document", () => {
   });
 
   test("a used-up rate limit is a 429 with Retry-After, as documented", async () => {
-    const strict = await stack.startExtraGateway({ RATE_LIMIT_READ: "1/3600" });
-    // A client address of its own: a fresh bucket, whatever other tests spent.
-    const from = `127.0.0.${100 + ((randomBytes(1)[0] ?? 0) % 150)}`;
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const answer = await answerFrom(from, `${strict.url}/v1/products/p-000001`);
-        conformance.check("GET", "/v1/products/{product_id}", answer);
-        statuses.push(answer.status);
-      }
-      assert.equal(statuses.at(-1), 429);
-    } finally {
-      await strict.stop();
-    }
+    // This stack allows few sign-in attempts per account (RATE_LIMIT_ACCOUNT below); a fresh email has its own bucket.
+    const json = { email: `oa-${randomBytes(5).toString("hex")}@example.com`, password: "not-the-password-1" };
+    const statuses: number[] = [];
+    for (let i = 0; i <= ACCOUNT_ATTEMPTS; i++)
+      statuses.push((await call("/v1/auth/login", "/v1/auth/login", { method: "POST", json })).status);
+    assert.deepEqual(statuses, [...Array(ACCOUNT_ATTEMPTS).fill(401), 429]);
   });
 
   test("every operation was seen answering both a success and an error", () => {
