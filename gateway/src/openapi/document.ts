@@ -25,7 +25,7 @@ export function openApiDocument(routes: readonly RestRoute[]): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
     const item = paths[route.path.template] ?? {};
-    item[route.httpMethod.toLowerCase()] = operationOf(route, schemas);
+    item[route.httpMethod.toLowerCase()] = operationOf(route, routes, schemas);
     paths[route.path.template] = item;
   }
   const common = commonComponents();

@@ -2,6 +2,7 @@ import { Access } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import type { RestRoute } from "../transcoding/rest-routes.js";
 import { BEARER_SCHEME, COMMON_RESPONSE_HEADERS, errorResponseRef } from "./components.js";
 import type { JsonSchema } from "./json-schema.js";
+import { linksOf } from "./links.js";
 import type { MessageSchemas } from "./message-schemas.js";
 import { parametersOf } from "./parameters.js";
 import { answersNotModified, errorStatusesOf, takesExpectedVersion } from "./statuses.js";
@@ -39,7 +40,7 @@ function responseSchemaOf(route: RestRoute, schemas: MessageSchemas): JsonSchema
   return schemas.field(field);
 }
 
-function successResponses(route: RestRoute, schemas: MessageSchemas): Record<string, JsonSchema> {
+function successResponses(route: RestRoute, routes: readonly RestRoute[], schemas: MessageSchemas): Record<string, JsonSchema> {
   const body = responseSchemaOf(route, schemas);
   if (route.method.methodKind === "server_streaming") {
     return {
@@ -56,11 +57,13 @@ function successResponses(route: RestRoute, schemas: MessageSchemas): Record<str
   if (answersNotModified(route) || takesExpectedVersion(route)) headers.ETag = headerRef("ETag");
   if (route.idempotencyKeyRequired) headers["Idempotent-Replayed"] = headerRef("IdempotentReplayed");
   const status = String(route.successStatus);
+  const links = linksOf(route, routes);
   const responses: Record<string, JsonSchema> = {
     [status]: {
       description: route.successStatus === 202 ? "Accepted: the work goes on asynchronously; Location says where to follow it." : "OK",
       headers,
       content: { "application/json": { schema: body } },
+      ...(links ? { links } : {}),
     },
   };
   if (answersNotModified(route)) {
@@ -73,8 +76,8 @@ function successResponses(route: RestRoute, schemas: MessageSchemas): Record<str
 }
 
 /** The OpenAPI operation of one REST route. */
-export function operationOf(route: RestRoute, schemas: MessageSchemas): JsonSchema {
-  const responses = successResponses(route, schemas);
+export function operationOf(route: RestRoute, routes: readonly RestRoute[], schemas: MessageSchemas): JsonSchema {
+  const responses = successResponses(route, routes, schemas);
   for (const status of errorStatusesOf(route)) responses[String(status)] = errorResponseRef(status);
   const requestBody = requestBodyOf(route, schemas);
   const parameters = parametersOf(route, schemas);

@@ -86,7 +86,9 @@ export function parametersOf(route: RestRoute, schemas: MessageSchemas): JsonSch
     );
   }
   if (takesExpectedVersion(route)) {
-    parameters.push(headerParameter("If-Match", true, "The ETag of the version the change is based on; a stale one is a 412."));
+    // The ETag form the gateway makes (response-cache.ts etagOf); `*` or any other value is a 428.
+    const etag = { type: "string", pattern: '^(W/)?"[0-9]{1,18}\\.[0-9a-z]+"$' };
+    parameters.push(headerParameter("If-Match", true, "The ETag of the version the change is based on; a stale one is a 412.", etag));
   }
   if (answersNotModified(route)) {
     parameters.push(
