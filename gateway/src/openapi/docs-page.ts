@@ -12,7 +12,7 @@ export const DOCS_PAGE = `<!doctype html>
     <title>Emporium API reference</title>
   </head>
   <body>
-    <div id="api-reference"></div>
+    <div id="reference"></div>
     <script src="/docs/scalar.js"></script>
     <script src="/docs/init.js"></script>
   </body>
@@ -20,11 +20,12 @@ export const DOCS_PAGE = `<!doctype html>
 `;
 
 /** Kept out of the page so the CSP needs no inline script. */
-export const DOCS_SCRIPT = `Scalar.createApiReference("#api-reference", {
+export const DOCS_SCRIPT = `Scalar.createApiReference("#reference", {
   url: "/openapi.json",
   withDefaultFonts: false,
   telemetry: false,
   agent: { disabled: true },
+  mcp: { disabled: true },
   showDeveloperTools: "never",
   persistAuth: false,
 });
