@@ -74,8 +74,21 @@ export function openApiConformance(doc: Json) {
       } else {
         const mediaType = (answer.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
         assert.ok(content[mediaType], `${label}: media type ${mediaType} is one of ${Object.keys(content).join(", ")}`);
-        const problems = validate(`${base}${pointer("content", mediaType, "schema")}`, JSON.parse(answer.text));
-        assert.equal(problems, undefined, `${label}: body ${answer.text.slice(0, 500)}`);
+        if (mediaType === "text/event-stream") {
+          // Server-Sent Events: each event's data is one message of the schema beside the media type.
+          const events = answer.text.split(/\n\n/).flatMap((event) => {
+            const data = event.split("\n").filter((line) => line.startsWith("data:"));
+            return data.length > 0 ? [data.map((line) => line.slice(5).trimStart()).join("\n")] : [];
+          });
+          assert.ok(events.length > 0, `${label}: at least one event`);
+          for (const data of events) {
+            const problems = validate(`${base}${pointer("content", mediaType, "x-event-data")}`, JSON.parse(data));
+            assert.equal(problems, undefined, `${label}: event data ${data.slice(0, 500)}`);
+          }
+        } else {
+          const problems = validate(`${base}${pointer("content", mediaType, "schema")}`, JSON.parse(answer.text));
+          assert.equal(problems, undefined, `${label}: body ${answer.text.slice(0, 500)}`);
+        }
       }
       seen.add(`${method} ${template} ${answer.status}`);
     },

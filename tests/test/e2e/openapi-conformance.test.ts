@@ -35,7 +35,8 @@ async function call(template: string, url: string, init: Init = {}) {
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
   const answer = await answerOf(fetch(`${stack.gatewayUrl}${url}`, { method, headers, body }));
   conformance.check(method, template, answer);
-  return { ...answer, json: answer.text ? JSON.parse(answer.text) : undefined };
+  const json = answer.text && !answer.headers.get("content-type")?.startsWith("text/event-stream") ? JSON.parse(answer.text) : undefined;
+  return { ...answer, json };
 }
 
 describe("the OpenAPI document", () => {
@@ -184,6 +185,26 @@ describe("real answers of every route match the document", () => {
       "cannot cancel twice",
     );
     assert.equal((await cancel(randomUUID(), { ...customer.auth, "Idempotency-Key": randomUUID() })).status, 404);
+  });
+
+  // The route of OrderService.WatchOrder, once the gateway serves it: its events must match the document too.
+  const EVENTS = "/v1/orders/{order_id}/events";
+  test("order events, where the gateway serves them as Server-Sent Events", async () => {
+    if (!doc.paths[EVENTS]) {
+      // Not in the document: then the router does not serve it either.
+      const unknown = await fetch(`${stack.gatewayUrl}/v1/orders/${randomUUID()}/events`, { headers: customer.auth });
+      assert.equal(unknown.status, 404);
+      return;
+    }
+    const created = await call("/v1/orders", "/v1/orders", {
+      method: "POST",
+      headers: { ...customer.auth, "Idempotency-Key": randomUUID() },
+      json: { items: [{ product_id: "p-000002", quantity: 1 }] },
+    });
+    // The stream ends after the terminal state, so the whole answer can be read.
+    const stream = await call(EVENTS, `/v1/orders/${created.json.id}/events`, { headers: customer.auth });
+    assert.equal(stream.status, 200);
+    assert.equal((await call(EVENTS, `/v1/orders/${randomUUID()}/events`, { headers: customer.auth })).status, 404);
   });
 
   test("a used-up rate limit is a 429 with Retry-After, as documented", async () => {
