@@ -7,8 +7,9 @@ import { type Stack, startStack } from "../../src/harness/stack.js";
 let stack: Stack;
 before(async () => {
   // These tests check what answers look like, not how fast they come: on a busy machine a sign-up's
-  // password hash can take longer than the production deadline, and a 504 is not what is under test.
-  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: "30000" } });
+  // password hash, or a call between services, can take longer than the production deadlines (the
+  // gateway's, and RPC_TIMEOUT_MS between services), and a 504 is not what is under test here.
+  stack = await startStack({ env: { GATEWAY_DEADLINE_MS: "30000", RPC_TIMEOUT_MS: "30000" } });
 });
 after(async () => {
   await stack?.stop();
