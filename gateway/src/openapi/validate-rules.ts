@@ -94,6 +94,17 @@ function stringKeywords(rules: FieldRules): JsonSchema {
 /** The keywords for one value of the field (an item, for a repeated field). */
 export function valueKeywords(rules: FieldRules | undefined): JsonSchema {
   if (!rules || rules.ignore === Ignore.ALWAYS) return {};
+  const keywords = ruleKeywords(rules);
+  // protovalidate's `example` values are JSON Schema's `examples` (docs show them, fuzzers start from them).
+  const examples = (rules.type.value as { example?: unknown[] } | undefined)?.example ?? [];
+  if (examples.length > 0 && rules.type.case !== "enum" && rules.type.case !== "fieldMask") {
+    const int64 = typeof examples[0] === "bigint";
+    keywords.examples = examples.map((example) => (int64 ? String(example) : example));
+  }
+  return keywords;
+}
+
+function ruleKeywords(rules: FieldRules): JsonSchema {
   const { type } = rules;
   switch (type.case) {
     case "string":

@@ -22,7 +22,7 @@ test("schemathesis, fuzzing every operation of /openapi.json with a real token, 
   const run = await runSchemathesis({
     gatewayUrl: stack.gatewayUrl,
     token: admin.accessToken,
-    maxExamples: Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 25),
+    maxExamples: Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 20),
   });
 
   assert.equal(
@@ -30,5 +30,12 @@ test("schemathesis, fuzzing every operation of /openapi.json with a real token, 
     0,
     `schemathesis found failures:\n${run.output.slice(-12_000)}\n--- gateway logs ---\n${stack.recentLogs(40)}`,
   );
-  assert.match(run.output, /passed/i, "it ran test cases");
+  const summary = /(\d+) generated/.exec(run.output);
+  assert.ok(summary && Number(summary[1]) > 100, `it generated test cases:\n${run.output.slice(-2_000)}`);
+  console.log(
+    run.output
+      .split("\n")
+      .filter((line) => /generated|Phases|Coverage|Fuzzing|Stateful|Examples/.test(line))
+      .join("\n"),
+  );
 });
