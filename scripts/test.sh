@@ -24,6 +24,13 @@ step "typecheck and build (tsc -b, from clean: no stale output of a moved or del
 rm -rf gen/dist platform/dist services/*/dist gateway/dist tests/dist bench/dist
 tsc -b
 
+step "OpenAPI document: docs/openapi.json is what the gateway serves, and Redocly's linter accepts it"
+node gateway/dist/src/openapi/write-cli.js --check
+REDOCLY_SUPPRESS_UPDATE_NOTICE=true redocly lint --format=stylish docs/openapi.json
+
+step "schemathesis (the OpenAPI fuzzer of the e2e tests): installed from PyPI once into .infra/python"
+bash deploy/local/python-tool.sh install schemathesis >/dev/null
+
 step "Go tools: promtool (alert-rule checks) and Jaeger (the trace test); built once from the Go module proxy into .infra/go, minutes the first time"
 bash deploy/local/tool.sh build promtool >/dev/null
 bash deploy/local/tool.sh build jaeger >/dev/null

@@ -6,6 +6,7 @@ import compression from "compression";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { callerOfRequest } from "./auth/request-caller.js";
 import { REQUEST_ID } from "./edge.js";
+import { apiDocs } from "./openapi/api-docs.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
@@ -65,6 +66,9 @@ export function createGatewayApp(deps: GatewayDeps) {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
+  // GET /openapi.json and /docs, from the same routes (gateway/src/openapi).
+  const docs = apiDocs(routes);
+  app.use((req, res, next) => void (docs(req, res) || next()));
 
   // Compress what is worth it (br when accepted, else gzip); small bodies go as they are.
   app.use(compression({ threshold: 1024 }));
