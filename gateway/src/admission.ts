@@ -20,8 +20,16 @@ export interface EdgeAdmission {
    * answered 503 (problem+json, Retry-After) when the queue is full, when it
    * can no longer be served within the gateway's deadline, or not at all
    * when its client has gone. The slot is given back when the answer closes.
+   * `refuse` writes the 503 (default: problem+json); the pipeline passes its
+   * own, which answers in the client's protocol.
    */
-  admit(limitClass: RequestClass, req: IncomingMessage, res: ServerResponse, next: RequestListener): void;
+  admit(
+    limitClass: RequestClass,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: RequestListener,
+    refuse?: (error: unknown) => void,
+  ): void;
 }
 
 /**
@@ -49,20 +57,27 @@ export function createEdgeAdmission(
   const gates: Record<RequestClass, ReturnType<typeof gate>> = { auth: gate("auth"), read: gate("read"), write: gate("write") };
 
   return {
-    admit(limitClass, req, res, next) {
+    admit(limitClass, req, res, next, refuse) {
       const entry = gates[limitClass];
       if (!entry) return next(req, res);
       if (entry.admission.tryEnter()) {
         res.on("close", entry.leave);
         return next(req, res);
       }
-      queue(entry.admission, req, res, next, options.deadlineMs);
+      queue(entry.admission, req, res, next, options.deadlineMs, refuse ?? ((error) => sendError(res, error, req.url ?? "/")));
     },
   };
 }
 
 /** The contended path: wait for a slot with the request's deadline and its client's presence. */
-function queue(admission: Admission, req: IncomingMessage, res: ServerResponse, next: RequestListener, deadlineMs: number): void {
+function queue(
+  admission: Admission,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: RequestListener,
+  deadlineMs: number,
+  refuse: (error: unknown) => void,
+): void {
   const gone = new AbortController();
   const onClose = () => gone.abort();
   res.on("close", onClose);
@@ -80,7 +95,7 @@ function queue(admission: Admission, req: IncomingMessage, res: ServerResponse, 
     },
     (error: unknown) => {
       res.off("close", onClose);
-      if (!res.destroyed && !res.headersSent) sendError(res, error, req.url ?? "/");
+      if (!res.destroyed && !res.headersSent) refuse(error);
     },
   );
 }

@@ -87,3 +87,11 @@ export function gatewayConfig(env = process.env) {
 }
 
 export type GatewayConfig = ReturnType<typeof gatewayConfig>;
+
+/** `64kb`, `1mb`, `512` (bytes): the body limit as body-parser reads it, in bytes for Connect's readMaxBytes. */
+export function byteSize(size: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(size);
+  if (!match) throw new Error(`GATEWAY_BODY_LIMIT: expected a size such as 64kb, got "${size}"`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? "b").toLowerCase() as "b"];
+  return Math.floor(Number(match[1]) * unit);
+}
