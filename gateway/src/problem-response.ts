@@ -7,7 +7,7 @@ import { type Problem, problemFromConnectError } from "@emporium/platform/errors
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** Seconds a client should wait before retrying an unavailable service. */
-const RETRY_AFTER_SECONDS = "1";
+export const RETRY_AFTER_SECONDS = "1";
 
 /** Works on a bare node:http response as well as express's (the edge answers some problems itself). */
 export function sendProblem(res: ServerResponse, problem: Problem): void {

@@ -2,6 +2,7 @@ import { type Code, ConnectError } from "@connectrpc/connect";
 import { toConnectError } from "@emporium/platform/errors/error-mapping";
 import { type Problem, problemFromConnectError } from "@emporium/platform/errors/problem";
 import { writeConnectRefusal } from "../connect/connect-refusal.js";
+import { RETRY_AFTER_SECONDS } from "../problem-response.js";
 import type { EdgeContext } from "./context.js";
 
 /**
@@ -64,6 +65,3 @@ export function writeRefusal(ctx: EdgeContext, refusal: Refusal): void {
   ]);
   res.end(body);
 }
-
-/** Seconds a client should wait before retrying an unavailable service. */
-export const RETRY_AFTER_SECONDS = "1";
