@@ -1,5 +1,10 @@
 import type { EdgeAdmission } from "../admission.js";
-import type { Stage, StageResult } from "./context.js";
+import type { Stage, StageResult, Target } from "./context.js";
+
+const isStream = (target: Target) =>
+  (target.kind === "connect" && target.procedure.kind !== "unary") ||
+  (target.kind === "rest" && target.route.method.methodKind !== "unary");
+
 import { refusalOf } from "./refusal.js";
 
 /**
@@ -12,7 +17,7 @@ import { refusalOf } from "./refusal.js";
 export function admit(admission: EdgeAdmission): Stage {
   return (ctx) =>
     // A stream would hold its slot for its whole life; open streams are bounded by their own rule.
-    ctx.target.kind === "connect" && ctx.target.procedure.kind !== "unary"
+    isStream(ctx.target)
       ? undefined
       : new Promise<StageResult>((resolve) => {
           admission.admit(

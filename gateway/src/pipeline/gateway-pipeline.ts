@@ -13,8 +13,8 @@ import type { Readiness } from "../operations.js";
 import type { AccountLimit, LimitClasses } from "../ratelimit/edge-limits.js";
 import type { RequestObserver } from "../request-observer.js";
 import type { ResponseCache } from "../transcoding/response-cache.js";
-import { restRoutesOf } from "../transcoding/rest-routes.js";
-import { transcode } from "../transcoding/transcode.js";
+import { type RestRoute, restRoutesOf } from "../transcoding/rest-routes.js";
+import { type RouteHandler, transcode } from "../transcoding/transcode.js";
 import { access } from "./access.js";
 import { connectAccountLimit, restAccountLimit } from "./account-limit.js";
 import { admit } from "./admit.js";
@@ -53,6 +53,11 @@ export interface GatewayPipelineDeps {
   bodyLimit: string;
   /** The same cap in bytes, for Connect messages. */
   bodyLimitBytes: number;
+  /**
+   * The handler of a server-streaming REST route (Server-Sent Events);
+   * without one, such a route in the table stops the gateway at start-up.
+   */
+  streamRoute?: (route: RestRoute, client: Client<DescService>) => RouteHandler;
 }
 
 /** The request id and the verified caller, passed on to every internal call (never a client's own caller headers). */
@@ -72,16 +77,15 @@ export function createGatewayPipeline(deps: GatewayPipelineDeps) {
     if (!client) throw new Error(`no client for ${typeName}`);
     return client;
   };
-  const transcoders = new Map(
-    routes.map((route) => [
-      route,
-      transcode(route, clientOf(route.service.typeName), {
-        deadlineMs: deps.deadlineMs,
-        responseCache: deps.responseCache,
-        forwardHeaders,
-      }),
-    ]),
-  );
+  const handlerOf = (route: RestRoute): RouteHandler => {
+    const client = clientOf(route.service.typeName);
+    if (route.method.methodKind === "unary") {
+      return transcode(route, client, { deadlineMs: deps.deadlineMs, responseCache: deps.responseCache, forwardHeaders });
+    }
+    if (!deps.streamRoute) throw new Error(`no handler for the streaming route ${route.httpMethod} ${route.path.template}`);
+    return deps.streamRoute(route, client);
+  };
+  const transcoders = new Map(routes.map((route) => [route, handlerOf(route)]));
   const connectHandlers = createConnectProxy({
     procedures,
     clients,
