@@ -18,8 +18,8 @@ export interface RequestObserver {
  * The route label of a finished request: the route or procedure it reached,
  * or `unmatched` for a 404 no route served (never the raw path, which carries ids).
  */
-export function routeLabel(ctx: EdgeContext): string {
-  return ctx.target.kind === "none" && ctx.res.statusCode === 404 ? UNMATCHED : ctx.route;
+export function routeLabel(ctx: EdgeContext, status: number): string {
+  return ctx.target.kind === "none" && status === 404 ? UNMATCHED : ctx.route;
 }
 
 /**
@@ -35,10 +35,15 @@ export function routeLabel(ctx: EdgeContext): string {
  * sampled (tests, local debugging), or tracing off, every request is logged.
  * Each line has the route label, the status, the duration and the trace id.
  */
-export function recordRequest(observer: RequestObserver, ctx: EdgeContext, started: number, span: SpanContext | undefined): void {
+export function recordRequest(
+  observer: RequestObserver,
+  ctx: EdgeContext,
+  started: number,
+  span: SpanContext | undefined,
+  status: number,
+): void {
   const seconds = secondsSince(started);
-  const status = ctx.res.statusCode;
-  const route = routeLabel(ctx);
+  const route = routeLabel(ctx, status);
   const method = methodLabel(ctx.req.method);
   observer.durations(method, route, status, seconds, span);
   if (!observer.accessLogs || (status < 400 && seconds < SLOW_SECONDS && !isSampled(span))) return;

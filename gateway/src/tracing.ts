@@ -37,8 +37,7 @@ export function startServerSpan(ctx: EdgeContext): { context: Context; span: Spa
 }
 
 /** Names the span after the route the request reached (REST template or Connect procedure), and ends it. */
-export function endServerSpan(span: Span, ctx: EdgeContext, route: string | undefined): void {
-  const status = ctx.res.statusCode;
+export function endServerSpan(span: Span, ctx: EdgeContext, route: string | undefined, status: number): void {
   if (route) {
     span.updateName(`${ctx.req.method ?? "GET"} ${route}`);
     span.setAttribute("http.route", route);

@@ -19,7 +19,6 @@ export function requestHeaders(cors: Cors, drain: Drain): Stage {
     const sent = req.headers[REQUEST_ID];
     const first = Array.isArray(sent) ? sent[0] : sent;
     ctx.requestId = first ? first.slice(0, 200) : randomUUID();
-    req.headers[REQUEST_ID] = ctx.requestId;
     ctx.headers = [REQUEST_ID, ctx.requestId, ...SECURITY_HEADERS];
     drain.track(ctx.res);
     // A preflight gets its own CORS headers, not an actual request's as well (which would repeat Allow-Origin).
