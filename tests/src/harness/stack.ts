@@ -122,7 +122,10 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     /** Starts one more catalog instance on the same database and topics; resolves once it serves. */
     async startExtraCatalog(env: Record<string, string> = {}) {
       const extra = await startExtra("catalog", "catalogPort", env);
-      await waitUntilServing(extra.url);
+      await waitUntilServing(extra.url).catch(async (error: unknown) => {
+        await extra.stop();
+        throw error;
+      });
       return extra;
     },
     /** Starts one more gateway on the same services, Redis and topics; resolves once it is ready. */
@@ -133,7 +136,11 @@ export async function startStack(options: { env?: Record<string, string>; catalo
           (r) => (r.ok ? true : undefined),
           () => undefined,
         );
-      await eventually(ready, "the second gateway to be ready");
+      // A gateway that never got ready must not outlive the test (its pipes would keep the test process alive).
+      await eventually(ready, "the second gateway to be ready").catch(async (error: unknown) => {
+        await extra.stop();
+        throw error;
+      });
       return extra;
     },
     /**
