@@ -137,7 +137,8 @@ export async function startStack(options: { env?: Record<string, string>; catalo
           () => undefined,
         );
       // A gateway that never got ready must not outlive the test (its pipes would keep the test process alive).
-      await eventually(ready, "the second gateway to be ready").catch(async (error: unknown) => {
+      // As long as the first gateway may take: a process start on a loaded 2-core machine took 11-20 s.
+      await eventually(ready, "the second gateway to be ready", 60_000).catch(async (error: unknown) => {
         await extra.stop();
         throw error;
       });
