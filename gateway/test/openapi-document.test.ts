@@ -99,6 +99,8 @@ test("a server-streaming route is described as Server-Sent Events of its respons
   } as unknown as RestRoute;
   const described = (openApiDocument([watch]) as Json).paths["/v1/orders/{order_id}/events"].get;
   const ok = described.responses["200"].content["text/event-stream"];
-  assert.deepEqual(ok["x-event-data"], { $ref: "#/components/schemas/emporium.orders.v1.GetOrderResponse" });
+  assert.deepEqual(ok.schema.oneOf[0].properties.data.contentSchema, { $ref: "#/components/schemas/emporium.orders.v1.GetOrderResponse" });
+  assert.deepEqual(ok.schema.oneOf[1].properties.data.contentSchema, { $ref: "#/components/schemas/Problem" });
+  assert.ok(described.responses["204"], "the 204 of a stream with nothing after Last-Event-ID");
   assert.ok((described.parameters as Json[]).some((p) => p.name === "Last-Event-ID"));
 });

@@ -40,6 +40,40 @@ function responseSchemaOf(route: RestRoute, schemas: MessageSchemas): JsonSchema
   return schemas.field(field);
 }
 
+/**
+ * One Server-Sent Event, as OpenAPI 3.1 readers (schemathesis among them)
+ * take the `schema` of an event stream: the parsed event's fields, its
+ * `data` a JSON text of the response message (contentMediaType /
+ * contentSchema), or of a problem in an `error` event (sse/event-streams.ts
+ * sends one when a stream fails after it opened).
+ */
+export function eventSchemaOf(message: JsonSchema): JsonSchema {
+  const data = (schema: JsonSchema) => ({ type: "string", contentMediaType: "application/json", contentSchema: schema });
+  return {
+    oneOf: [
+      {
+        type: "object",
+        required: ["data"],
+        properties: {
+          event: { const: "message" },
+          id: { type: "string", pattern: "^[0-9]+$", description: "The sequence number, to resume after with Last-Event-ID." },
+          retry: { type: "integer", minimum: 0 },
+          data: data(message),
+        },
+      },
+      {
+        type: "object",
+        required: ["event", "data"],
+        properties: {
+          event: { const: "error" },
+          retry: { type: "integer", minimum: 0 },
+          data: data({ $ref: "#/components/schemas/Problem" }),
+        },
+      },
+    ],
+  };
+}
+
 function successResponses(route: RestRoute, routes: readonly RestRoute[], schemas: MessageSchemas): Record<string, JsonSchema> {
   const body = responseSchemaOf(route, schemas);
   if (route.method.methodKind === "server_streaming") {
@@ -48,7 +82,12 @@ function successResponses(route: RestRoute, routes: readonly RestRoute[], schema
         description:
           "Server-Sent Events: each `data:` line is one response message as JSON (this schema), its `id:` a sequence number to resume from with Last-Event-ID.",
         headers: { ...COMMON_RESPONSE_HEADERS },
-        content: { "text/event-stream": { schema: { type: "string" }, "x-event-data": body } },
+        content: { "text/event-stream": { schema: eventSchemaOf(body) } },
+      },
+      // sse/event-streams.ts: the stream ended before any event, e.g. nothing came after Last-Event-ID; an EventSource stops reconnecting.
+      "204": {
+        description: "No events: the stream has nothing after the resume position (its last event was already sent).",
+        headers: { ...COMMON_RESPONSE_HEADERS },
       },
     };
   }

@@ -75,15 +75,23 @@ export function openApiConformance(doc: Json) {
         const mediaType = (answer.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
         assert.ok(content[mediaType], `${label}: media type ${mediaType} is one of ${Object.keys(content).join(", ")}`);
         if (mediaType === "text/event-stream") {
-          // Server-Sent Events: each event's data is one message of the schema beside the media type.
+          // Server-Sent Events: each event's data is a JSON text of the contentSchema of its kind (operation.ts eventSchemaOf).
           const events = answer.text.split(/\n\n/).flatMap((event) => {
-            const data = event.split("\n").filter((line) => line.startsWith("data:"));
-            return data.length > 0 ? [data.map((line) => line.slice(5).trimStart()).join("\n")] : [];
+            const lines = event.split("\n");
+            const data = lines.filter((line) => line.startsWith("data:"));
+            const kind =
+              lines
+                .find((line) => line.startsWith("event:"))
+                ?.slice(6)
+                .trim() ?? "message";
+            return data.length > 0 ? [{ kind, data: data.map((line) => line.slice(5).trimStart()).join("\n") }] : [];
           });
           assert.ok(events.length > 0, `${label}: at least one event`);
-          for (const data of events) {
-            const problems = validate(`${base}${pointer("content", mediaType, "x-event-data")}`, JSON.parse(data));
-            assert.equal(problems, undefined, `${label}: event data ${data.slice(0, 500)}`);
+          for (const { kind, data } of events) {
+            const variant = kind === "error" ? "1" : "0";
+            const schema = pointer("content", mediaType, "schema", "oneOf", variant, "properties", "data", "contentSchema");
+            const problems = validate(`${base}${schema}`, JSON.parse(data));
+            assert.equal(problems, undefined, `${label}: ${kind} event data ${data.slice(0, 500)}`);
           }
         } else {
           const problems = validate(`${base}${pointer("content", mediaType, "schema")}`, JSON.parse(answer.text));
