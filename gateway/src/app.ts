@@ -21,6 +21,8 @@ export interface GatewayDeps {
   bodyLimit: string;
   /** Per-account limit of login and sign-up attempts (after body parsing). */
   accountLimit: RequestHandler;
+  /** The storefront's files at / (storefront/static-files.ts): true when it answered. */
+  storefront?: (req: Request, res: Response) => boolean;
 }
 
 /** Body-parser failures, which happen before any route runs. */
@@ -63,6 +65,8 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.disable("x-powered-by");
   app.disable("etag");
 
+  // Before compression: the storefront's files are compressed once, at start-up.
+  if (deps.storefront) app.use((req, res, next) => deps.storefront?.(req, res) || next());
   // Compress what is worth it (br when accepted, else gzip); small bodies go as they are.
   app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);

@@ -28,6 +28,8 @@ import { rateLimitFallbacks, registry } from "./metrics.js";
 import { backendStatus, type Readiness } from "./operations.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { httpRequestDurations } from "./request-metrics.js";
+import { storefrontFiles } from "./storefront/static-files.js";
+import { setRoute } from "./tracing.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
 // Every RPC ends with reasonless aborts; one shared AbortError serves them (platform/src/rpc/shared-abort-reason.ts).
@@ -69,6 +71,10 @@ const { app, routes } = createGatewayApp({
   deadlineMs: config.GATEWAY_DEADLINE_MS,
   bodyLimit: config.GATEWAY_BODY_LIMIT,
   accountLimit: accountLimit(limiter, limits.account),
+  storefront: storefrontFiles({
+    onRoute: setRoute,
+    onMissing: (dir) => logger.warn({ dir }, "storefront not built (npm run build:storefront); / is a 404"),
+  }),
   services: [
     { service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) },
     { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
