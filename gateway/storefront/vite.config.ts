@@ -6,6 +6,8 @@ export default defineConfig({
   base: "/",
   // No public/ folder: every file the page needs goes through the bundle.
   publicDir: false,
+  // `npm run dev -w @emporium/storefront`: the page with hot reload, its API calls passed to the gateway of `npm start`.
+  server: { proxy: { "^/emporium\\.": "http://localhost:8080" } },
   build: {
     outDir: "dist",
     emptyOutDir: true,
@@ -14,7 +16,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
     // Readable stack traces in the browser's devtools, without shipping the sources inline.
     sourcemap: true,
-    // The browsers the page is tested in (Chromium) and that support the Connect transport's fetch streaming.
+    // Browsers with BigInt and async iteration, which protobuf-es and the Connect transport need.
     target: "es2022",
   },
 });
