@@ -9,6 +9,8 @@ import { REQUEST_ID } from "./edge.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
+import type { StorefrontFiles } from "./storefront/static-files.js";
+import { setRoute } from "./tracing.js";
 import type { ResponseCache } from "./transcoding/response-cache.js";
 import { restRoutesOf } from "./transcoding/rest-routes.js";
 
@@ -21,8 +23,8 @@ export interface GatewayDeps {
   bodyLimit: string;
   /** Per-account limit of login and sign-up attempts (after body parsing). */
   accountLimit: RequestHandler;
-  /** The storefront's files at / (storefront/static-files.ts): true when it answered. */
-  storefront?: (req: Request, res: Response) => boolean;
+  /** The storefront's files at / (storefront/static-files.ts). */
+  storefront?: StorefrontFiles;
 }
 
 /** Body-parser failures, which happen before any route runs. */
@@ -66,7 +68,11 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.disable("etag");
 
   // Before compression: the storefront's files are compressed once, at start-up.
-  if (deps.storefront) app.use((req, res, next) => deps.storefront?.(req, res) || next());
+  app.use((req, res, next) => {
+    const route = deps.storefront?.(req, res);
+    if (route === undefined) next();
+    else setRoute(res, route);
+  });
   // Compress what is worth it (br when accepted, else gzip); small bodies go as they are.
   app.use(compression({ threshold: 1024 }));
   app.get("/healthz", healthz);

@@ -29,7 +29,6 @@ import { backendStatus, type Readiness } from "./operations.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { httpRequestDurations } from "./request-metrics.js";
 import { storefrontFiles } from "./storefront/static-files.js";
-import { setRoute } from "./tracing.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
 // Every RPC ends with reasonless aborts; one shared AbortError serves them (platform/src/rpc/shared-abort-reason.ts).
@@ -72,7 +71,6 @@ const { app, routes } = createGatewayApp({
   bodyLimit: config.GATEWAY_BODY_LIMIT,
   accountLimit: accountLimit(limiter, limits.account),
   storefront: storefrontFiles({
-    onRoute: setRoute,
     onMissing: (dir) => logger.warn({ dir }, "storefront not built (npm run build:storefront); / is a 404"),
   }),
   services: [

@@ -20,11 +20,12 @@ before(async () => {
   mkdirSync(join(dir, "assets"));
   writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="/assets/index-abc123.js"></script>');
   writeFileSync(join(dir, "assets", "index-abc123.js"), SCRIPT);
-  const serve = storefrontFiles({ dir, onRoute: (_res, route) => routes.push(route) });
-  // As the edge does: the API's security headers first, then the handler (which must override the CSP for its page).
+  const serve = storefrontFiles({ dir });
+  // As the edge does: the headers every answer carries (the API's security headers), which the page's CSP must replace.
   server = createServer((req, res) => {
-    for (let i = 0; i < SECURITY_HEADERS.length; i += 2) res.setHeader(String(SECURITY_HEADERS[i]), String(SECURITY_HEADERS[i + 1]));
-    if (!serve(req, res)) res.writeHead(404).end("api");
+    const route = serve(req, res, ["x-request-id", "r-1", ...SECURITY_HEADERS]);
+    if (route === undefined) res.writeHead(404).end("api");
+    else routes.push(route);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -41,6 +42,7 @@ test("/ is index.html with the page's own CSP, revalidated on every load", async
   assert.equal(response.headers.get("content-security-policy"), STOREFRONT_CSP);
   assert.equal(response.headers.get("cache-control"), "no-cache");
   assert.equal(response.headers.get("x-frame-options"), "DENY", "the other security headers stay");
+  assert.equal(response.headers.get("x-request-id"), "r-1");
   assert.match(await response.text(), /index-abc123\.js/);
   const again = await fetch(`${base}/?utm=1`, { headers: { "If-None-Match": String(response.headers.get("etag")) } });
   assert.equal(again.status, 304);
@@ -78,7 +80,7 @@ test("without a build the handler answers nothing and says where it looked", () 
   const missing: string[] = [];
   const serve = storefrontFiles({ dir: join(dir, "nowhere"), onMissing: (where) => missing.push(where) });
   assert.deepEqual(missing, [join(dir, "nowhere")]);
-  assert.equal(serve({ method: "GET", url: "/", headers: {} } as never, {} as never), false);
+  assert.equal(serve({ method: "GET", url: "/", headers: {} } as never, {} as never), undefined);
 });
 
 /** A GET that keeps the body as sent (fetch would decompress it). */

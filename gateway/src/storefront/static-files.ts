@@ -45,13 +45,13 @@ interface StaticFile {
  * hash, so those are cached for a year as immutable; index.html is
  * revalidated on each load (ETag, 304), so a new build shows at once.
  *
- * Returns a handler that answers GET and HEAD of those paths and returns
- * true, or returns false for everything else (the API's routes). With no
- * build there, it answers nothing and says so once.
+ * Returns a handler that answers GET and HEAD of those paths, with the
+ * given headers (a flat name, value list: the request id, the security
+ * headers, CORS) and its own, and returns the route it answered as ("/" or
+ * "/assets/*"), or undefined for everything else (the API's routes). With
+ * no build there, it answers nothing and says so once.
  */
-export function storefrontFiles(
-  options: { dir?: string; onMissing?: (dir: string) => void; onRoute?: (res: ServerResponse, route: string) => void } = {},
-) {
+export function storefrontFiles(options: { dir?: string; onMissing?: (dir: string) => void } = {}): StorefrontFiles {
   const dir = options.dir ?? STOREFRONT_DIST;
   const files = new Map<string, StaticFile>();
   if (existsSync(join(dir, "index.html"))) {
@@ -62,28 +62,44 @@ export function storefrontFiles(
     options.onMissing?.(dir);
   }
 
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
+  return (req, res, headers = []) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return undefined;
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const file = files.get(query === -1 ? url : url.slice(0, query));
-    if (!file) return false;
-    options.onRoute?.(res, file.route);
+    if (!file) return undefined;
+    const answer = withoutOwn(headers, file.headers);
     if (req.headers["if-none-match"] === file.headers.ETag) {
-      res.writeHead(304, { ETag: file.headers.ETag, "Cache-Control": file.headers["Cache-Control"], Vary: "Accept-Encoding" }).end();
-      return true;
+      answer.push("ETag", String(file.headers.ETag), "Cache-Control", String(file.headers["Cache-Control"]), "Vary", "Accept-Encoding");
+      res.writeHead(304, answer).end();
+      return file.route;
     }
     const encoding = pickEncoding(req.headers["accept-encoding"], file);
     const body = file.bodies[encoding] ?? file.bodies.identity;
-    const headers = {
-      ...file.headers,
-      "Content-Length": String(body.length),
-      ...(encoding === "identity" ? {} : { "Content-Encoding": encoding }),
-    };
-    res.writeHead(200, headers);
+    for (const [name, value] of Object.entries(file.headers)) answer.push(name, value);
+    answer.push("Content-Length", String(body.length));
+    if (encoding !== "identity") answer.push("Content-Encoding", encoding);
+    // A flat list in writeHead also replaces what an earlier stage set with setHeader (the API's CSP).
+    res.writeHead(200, answer);
     res.end(req.method === "HEAD" ? undefined : body);
-    return true;
+    return file.route;
   };
+}
+
+/**
+ * Answers a GET or HEAD of the storefront with `headers` plus its own and
+ * returns its route label; undefined when the path is not the storefront's.
+ */
+export type StorefrontFiles = (req: IncomingMessage, res: ServerResponse, headers?: readonly string[]) => string | undefined;
+
+/** The common headers without those the file sets itself (its CSP replaces the API's). */
+function withoutOwn(headers: readonly string[], own: Record<string, string>): string[] {
+  const replaced = new Set(Object.keys(own).map((name) => name.toLowerCase()));
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (!replaced.has(String(headers[i]).toLowerCase())) kept.push(String(headers[i]), String(headers[i + 1]));
+  }
+  return kept;
 }
 
 function load(path: string, dir: string): StaticFile {
