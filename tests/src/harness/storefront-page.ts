@@ -37,6 +37,13 @@ export async function openStorefront(page: Page, gatewayUrl: string) {
       await page.getByRole("searchbox").fill(text);
       await page.getByRole("searchbox").press("Enter");
     },
+    /** Searches for a product by its name (read over REST) until the page lists it. */
+    async find(productId: string) {
+      const response = await fetch(`${gatewayUrl}/v1/products/${productId}`);
+      const { name } = (await response.json()) as { name: string };
+      await this.search(name);
+      await page.locator(`.product[data-product-id="${productId}"]`).waitFor();
+    },
     product: (productId: string) => page.locator(`.product[data-product-id="${productId}"]`),
     /** Orders a listed product (quantity 1 unless given) and answers the order id the page shows. */
     async order(productId: string, quantity = 1) {
