@@ -31,6 +31,8 @@ const stack = await startStack({
     // The production default the platform moves to; explicit so this bench measures it whatever the default.
     OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
     OTEL_TRACES_SAMPLER_ARG: "0.1",
+    // CATALOG_AVAILABILITY_TTL_MS=1 npm run bench:lists: every uncached page asks inventory (docs/availability.md).
+    ...(process.env.CATALOG_AVAILABILITY_TTL_MS ? { CATALOG_AVAILABILITY_TTL_MS: process.env.CATALOG_AVAILABILITY_TTL_MS } : {}),
   },
   catalogSeedProducts: 10_000,
 });

@@ -151,16 +151,17 @@ export function writeCachedPage(
 /** The same threshold as the gateway's compression middleware (app.ts). */
 const COMPRESS_FROM_BYTES = 1024;
 
-/** A weak ETag from the resource's version and the field set it was rendered with. */
-export function etagOf(version: string, fields: readonly string[]): string {
-  const fieldSet =
-    fields.length === 0
-      ? "all"
-      : createHash("sha1")
-          .update([...fields].sort().join(","))
-          .digest("hex")
-          .slice(0, 10);
-  return `W/"${version}.${fieldSet}"`;
+/**
+ * A weak ETag: the resource's version (If-Match reads it back), then a hash
+ * of the body it was rendered as, or "all" when there is none (an update's
+ * answer). The hash covers the field set, and also what changes without a
+ * new version: a product's availability, which inventory moves with every
+ * order. An ETag of the version alone would let If-None-Match answer 304 to
+ * a client holding a stale stock level.
+ */
+export function etagOf(version: string, body?: Uint8Array): string {
+  const rendering = body === undefined ? "all" : createHash("sha1").update(body).digest("hex").slice(0, 12);
+  return `W/"${version}.${rendering}"`;
 }
 
 /** The version inside one of our ETags (`W/"12.all"` -> 12n), or undefined. */

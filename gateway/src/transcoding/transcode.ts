@@ -121,7 +121,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       try {
         input = fromJson(route.method.input, json) as typeof input;
       } catch (error) {
-        throw new ValidationError([violationFromJsonError(error)]);
+        throw new ValidationError([violationFromJsonError(error, route.method.input)]);
       }
       const fields = requestedFields(input);
       // The ETag needs the version even when the client did not ask for it.
@@ -141,7 +141,7 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       const payload = sparse(whole, route.responseBody !== "", fields);
       if (route.locationTemplate) res.setHeader("Location", fillLocation(route.locationTemplate, body));
       const version = valueAt(whole, "version");
-      if (takesExpectedVersion && version !== undefined) res.setHeader("ETag", etagOf(String(version), []));
+      if (takesExpectedVersion && version !== undefined) res.setHeader("ETag", etagOf(String(version)));
       if (pageCache && pageCacheControl) {
         const bytes = Buffer.from(JSON.stringify(payload));
         const page: CachedPage = {
@@ -158,9 +158,10 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       }
       if (route.cache && cacheControl && version !== undefined) {
         // Stored only for public GET routes: the edge listener answers them before any access check.
+        const body = Buffer.from(JSON.stringify(payload));
         const entry = {
-          etag: etagOf(String(version), fields),
-          body: Buffer.from(JSON.stringify(payload)),
+          etag: etagOf(String(version), body),
+          body,
           cacheControl,
           route: route.path.template,
           resourceId: String(valueAt(whole, "id") ?? ""),

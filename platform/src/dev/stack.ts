@@ -55,6 +55,8 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         METRICS_PORT: metricsPortOf(options.inventoryPort),
         DATABASE_NAME: `emporium_inventory${suffix}`,
         INVENTORY_SEED_DEMO: String(options.seedDemoStock ?? false),
+        // Stock for every demo product the catalog seeds, so each listed one can be ordered or shows it cannot.
+        INVENTORY_SEED_PRODUCTS: String(options.catalogSeedProducts ?? 0),
       },
     },
     {
@@ -99,6 +101,8 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         METRICS_PORT: metricsPortOf(options.catalogPort),
         DATABASE_NAME: `emporium_catalog${suffix}`,
         CATALOG_SEED_PRODUCTS: String(options.catalogSeedProducts ?? 0),
+        // Availability of the products it serves.
+        INVENTORY_URL: `http://127.0.0.1:${options.inventoryPort}`,
       },
     },
     {

@@ -1,12 +1,18 @@
 import { fileURLToPath } from "node:url";
 import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
+import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
+import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import type { MigrationSource } from "@emporium/platform/db/migrate";
 import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
+import { breakerStateGauge } from "@emporium/platform/resilience/breaker-metrics";
+import { createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
+import { inventoryAvailability, inventoryIsUnhealthy } from "./availability/inventory-availability.js";
+import { type ProductPresenter, productPresenter } from "./availability/present-products.js";
 import { createProductCache, type ProductCache } from "./cache/product-cache.js";
 import { catalogTopic } from "./events/topics.js";
 import { createCatalogHandlers } from "./handlers.js";
@@ -21,6 +27,16 @@ const config = () =>
     CATALOG_LOCAL_CACHE_TTL_MS: z.coerce.number().int().positive().default(2_000),
     /** Products to seed when the catalog is empty (npm start); 0 seeds nothing. */
     CATALOG_SEED_PRODUCTS: z.coerce.number().int().min(0).default(0),
+    /** Inventory, asked for the availability of the products a read returns. */
+    INVENTORY_URL: z.url().default("http://127.0.0.1:50052"),
+    /** How long one availability lookup may take before products go out with availability unknown. */
+    CATALOG_AVAILABILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
+    /** How long an instance reuses a product's availability (bounds its staleness here; docs/availability.md). */
+    CATALOG_AVAILABILITY_TTL_MS: z.coerce.number().int().positive().default(1_000),
+    /** Failed availability lookups in a row that open the inventory breaker (then none is tried for the cool-down). */
+    CATALOG_INVENTORY_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+    /** How long the open breaker skips inventory before letting one probe lookup through. */
+    CATALOG_INVENTORY_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
   });
 
 export const catalogMigrations: MigrationSource = {
@@ -44,6 +60,41 @@ function productCache(ctx: ServiceContext): ProductCache {
     caches.set(ctx, cache);
   }
   return cache;
+}
+
+// One presenter per process: its availability cache and inventory breaker are shared by every read.
+const presenters = new WeakMap<ServiceContext, ProductPresenter>();
+function presenter(ctx: ServiceContext): ProductPresenter {
+  let present = presenters.get(ctx);
+  if (!present) {
+    const settings = config();
+    const showState = breakerStateGauge(ctx.metrics, "inventory");
+    const breaker = createCircuitBreaker({
+      name: "inventory",
+      consecutiveFailures: settings.CATALOG_INVENTORY_BREAKER_FAILURES,
+      coolDownMs: settings.CATALOG_INVENTORY_BREAKER_COOLDOWN_MS,
+      isFailure: inventoryIsUnhealthy,
+      onStateChange: (change) => {
+        showState(change.to);
+        ctx.logger.warn(
+          change,
+          `inventory circuit breaker ${change.to}: availability ${change.to === "closed" ? "known again" : "unknown"}`,
+        );
+      },
+    });
+    present = productPresenter(
+      inventoryAvailability({
+        inventory: ctx.clients.client(InventoryService, settings.INVENTORY_URL),
+        breaker,
+        timeoutMs: settings.CATALOG_AVAILABILITY_TIMEOUT_MS,
+        ttlMs: settings.CATALOG_AVAILABILITY_TTL_MS,
+        logger: ctx.logger,
+        counts: cacheCounts(ctx.metrics, "availability", "process"),
+      }),
+    );
+    presenters.set(ctx, present);
+  }
+  return present;
 }
 
 /** The catalog service: products over RPC, changes announced on catalog.v1. */
@@ -71,6 +122,7 @@ export const catalogService: ServiceDefinition = {
         pool: ctx.pool,
         store: productStore,
         cache: productCache(ctx),
+        present: presenter(ctx),
         pageTokens: createPageTokens(config().CATALOG_PAGE_TOKEN_SECRET),
         topic: catalogTopic(ctx.topicPrefix),
       }),

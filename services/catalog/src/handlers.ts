@@ -7,9 +7,10 @@ import { ConflictError, NotFoundError, ValidationError } from "@emporium/platfor
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { requireAdmin } from "@emporium/platform/rpc/caller";
-import { type ProductCache, projectProduct } from "./cache/product-cache.js";
+import type { ProductPresenter } from "./availability/present-products.js";
+import type { ProductCache } from "./cache/product-cache.js";
 import { validateListRequest } from "./domain/list-query.js";
-import { selectFields, validateIds, validateUpdate } from "./domain/product.js";
+import { selectFieldset, validateIds, validateUpdate } from "./domain/product.js";
 import { EVENT_SOURCE } from "./events/topics.js";
 import { fromProtoProduct, toProtoProduct } from "./proto-mapping.js";
 import type { ProductStore } from "./store/product-store.js";
@@ -18,6 +19,8 @@ interface Deps {
   pool: Pool;
   store: ProductStore;
   cache: ProductCache;
+  /** Projects products to the fieldset and adds availability (one inventory lookup per response). */
+  present: ProductPresenter;
   pageTokens: PageTokens;
   topic: string;
 }
@@ -25,26 +28,27 @@ interface Deps {
 const FOREIGN_KEY_VIOLATION = "23503";
 
 /** RPC handlers: proto in, validated domain call, proto out. */
-export function createCatalogHandlers({ pool, store, cache, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
+export function createCatalogHandlers({ pool, store, cache, present, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
   return {
     async getProduct({ productId, fields }) {
       validateIds([productId], "product_id");
-      const selected = selectFields(fields?.paths ?? []);
+      const fieldset = selectFieldset(fields?.paths ?? []);
       const product = (await cache.getMany([productId])).get(productId);
       if (!product) throw new NotFoundError(`product ${productId} not found`);
-      return { product: projectProduct(product, selected) };
+      const [presented] = await present([product], fieldset);
+      return { product: presented };
     },
 
     async batchGetProducts({ ids, fields }) {
       if (ids.length === 0) throw new ValidationError([{ field: "ids", description: "must name at least one id" }]);
       validateIds(ids, "ids");
-      const selected = selectFields(fields?.paths ?? []);
+      const fieldset = selectFieldset(fields?.paths ?? []);
       const found = await cache.getMany(ids);
       return {
-        products: ids.flatMap((id) => {
-          const product = found.get(id);
-          return product ? [projectProduct(product, selected)] : [];
-        }),
+        products: await present(
+          ids.flatMap((id) => found.get(id) ?? []),
+          fieldset,
+        ),
         missingIds: ids.filter((id) => !found.has(id)),
       };
     },
@@ -53,9 +57,10 @@ export function createCatalogHandlers({ pool, store, cache, pageTokens, topic }:
       const { filter, pageSize } = validateListRequest(request);
       const shape = [filter.category, filter.q, filter.minPrice, filter.maxPrice, filter.orderBy];
       const cursor = request.pageToken ? pageTokens.decode(shape, request.pageToken) : undefined;
-      const page = await store.list(pool, filter, pageSize, selectFields(request.fields?.paths ?? []), cursor);
+      const fieldset = selectFieldset(request.fields?.paths ?? []);
+      const page = await store.list(pool, filter, pageSize, fieldset.stored, cursor);
       return {
-        products: page.products.map(toProtoProduct),
+        products: await present(page.products.map(toProtoProduct), fieldset, { readAsSparse: true }),
         nextPageToken: page.next ? pageTokens.encode(shape, page.next) : "",
       };
     },

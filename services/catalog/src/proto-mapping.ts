@@ -1,6 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type Product as ProductMessage, ProductSchema } from "@emporium/gen/emporium/catalog/v1/catalog_pb";
+import {
+  type Availability,
+  AvailabilitySchema,
+  type Product as ProductMessage,
+  ProductSchema,
+  StockStatus,
+} from "@emporium/gen/emporium/catalog/v1/catalog_pb";
+import type { ProductAvailability } from "./domain/availability.js";
 import type { Product } from "./domain/product.js";
 import type { PartialProduct } from "./store/product-store.js";
 
@@ -32,4 +39,18 @@ export function fromProtoProduct(message: ProductMessage | undefined): Partial<P
     attributes: message.attributes,
     price: message.price && { currencyCode: message.price.currencyCode, amountMinor: message.price.amountMinor },
   };
+}
+
+const STOCK_STATUS = {
+  "in-stock": StockStatus.IN_STOCK,
+  "out-of-stock": StockStatus.OUT_OF_STOCK,
+  unknown: StockStatus.UNKNOWN,
+} as const;
+
+/** Domain availability -> proto; the unit count only when it is known. */
+export function toProtoAvailability(availability: ProductAvailability): Availability {
+  return create(AvailabilitySchema, {
+    status: STOCK_STATUS[availability.status],
+    ...(availability.status === "unknown" ? {} : { availableUnits: availability.availableUnits }),
+  });
 }

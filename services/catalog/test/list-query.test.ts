@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ValidationError } from "@emporium/platform/errors/domain-errors";
 import { validateListRequest } from "../src/domain/list-query.js";
-import { selectFields, validateIds } from "../src/domain/product.js";
+import { selectFieldset, validateIds } from "../src/domain/product.js";
 
 const base = { category: "", q: "", orderBy: "" };
 const fieldsOf = (work: () => unknown) => {
@@ -46,12 +46,18 @@ test("a price range must be non-negative and ordered", () => {
 });
 
 test("sparse fieldsets name known fields only", () => {
-  assert.deepEqual(selectFields(["price", "id"]), ["id", "price"]);
-  assert.equal(selectFields([]).length, 11);
+  assert.deepEqual(selectFieldset(["price", "id"]), { stored: ["id", "price"], availability: false });
+  assert.equal(selectFieldset([]).stored.length, 11);
   assert.deepEqual(
-    fieldsOf(() => selectFields(["id", "password"])),
+    fieldsOf(() => selectFieldset(["id", "password"])),
     ["fields"],
   );
+});
+
+test("availability is asked for by name or by an empty fieldset, and is never a stored field", () => {
+  assert.deepEqual(selectFieldset(["availability", "name"]), { stored: ["name"], availability: true });
+  assert.deepEqual(selectFieldset(["availability"]), { stored: [], availability: true });
+  assert.equal(selectFieldset([]).availability, true);
 });
 
 test("ids are short slugs, at most 100 of them", () => {

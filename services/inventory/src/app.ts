@@ -3,13 +3,18 @@ import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_
 import { loadConfig } from "@emporium/platform/config/load-config";
 import type { ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
-import { DEMO_STOCK } from "./demo-stock.js";
+import { demoStock } from "./demo-stock.js";
 import { inventoryEventHandlers } from "./events/consume.js";
 import { inventoryTopics } from "./events/topics.js";
 import { createInventoryHandlers } from "./handlers.js";
 import { stockStore } from "./store/stock-store.js";
 
-const config = () => loadConfig({ INVENTORY_SEED_DEMO: z.stringbool().default(false) });
+const config = () =>
+  loadConfig({
+    INVENTORY_SEED_DEMO: z.stringbool().default(false),
+    /** Demo products to stock (p-000001 …); set it to the catalog's CATALOG_SEED_PRODUCTS so every listed product is covered. */
+    INVENTORY_SEED_PRODUCTS: z.coerce.number().int().min(0).default(1_000),
+  });
 
 /** The inventory service: stock levels over RPC, reservations through events. */
 export const inventoryService: ServiceDefinition = {
@@ -20,8 +25,9 @@ export const inventoryService: ServiceDefinition = {
   topics: (prefix) => Object.values(inventoryTopics(prefix)),
   afterMigrate: async (ctx) => {
     if (!config().INVENTORY_SEED_DEMO) return;
-    await stockStore.restock(ctx.pool, DEMO_STOCK);
-    ctx.logger.info({ products: DEMO_STOCK.length }, "demo stock seeded");
+    const stock = demoStock(config().INVENTORY_SEED_PRODUCTS);
+    await stockStore.restock(ctx.pool, stock);
+    ctx.logger.info({ products: stock.length, outOfStock: stock.filter((s) => s.quantity === 0).length }, "demo stock seeded");
   },
   routes: (router, ctx) => {
     router.service(InventoryService, createInventoryHandlers({ pool: ctx.pool, store: stockStore }));

@@ -42,16 +42,30 @@ export const UPDATABLE_FIELDS: ReadonlySet<string> = new Set(["name", "descripti
 export const MAX_BATCH = 100;
 
 /**
- * The sparse fieldset asked for, validated: an unknown name is a 400 naming
- * it. Empty means every field.
+ * Fields a client may ask for that are not stored with the product: the
+ * catalog fills them in per response from another service (availability
+ * from inventory), so they are never cached with the product.
  */
-export function selectFields(paths: readonly string[], parameter = "fields"): ProductField[] {
-  if (paths.length === 0) return [...PRODUCT_FIELDS];
-  const unknown = paths.filter((path) => !(PRODUCT_FIELDS as readonly string[]).includes(path));
+export const DERIVED_FIELDS = ["availability"] as const;
+
+/** A validated sparse fieldset: the stored fields to read, and whether to look up availability. */
+export interface Fieldset {
+  stored: ProductField[];
+  availability: boolean;
+}
+
+/**
+ * The sparse fieldset asked for, validated: an unknown name is a 400 naming
+ * it. Empty means every field, availability included.
+ */
+export function selectFieldset(paths: readonly string[], parameter = "fields"): Fieldset {
+  if (paths.length === 0) return { stored: [...PRODUCT_FIELDS], availability: true };
+  const known: readonly string[] = [...PRODUCT_FIELDS, ...DERIVED_FIELDS];
+  const unknown = paths.filter((path) => !known.includes(path));
   if (unknown.length > 0) {
     throw new ValidationError(unknown.map((path) => ({ field: parameter, description: `unknown field "${path}"` })));
   }
-  return PRODUCT_FIELDS.filter((field) => paths.includes(field));
+  return { stored: PRODUCT_FIELDS.filter((field) => paths.includes(field)), availability: paths.includes("availability") };
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -2,8 +2,8 @@
 // @generated from file emporium/catalog/v1/catalog.proto (package emporium.catalog.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/catalog/v1/catalog.proto.
  */
 export const file_emporium_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("CiFlbXBvcml1bS9jYXRhbG9nL3YxL2NhdGFsb2cucHJvdG8SE2VtcG9yaXVtLmNhdGFsb2cudjEiUAoFTW9uZXkSKAoNY3VycmVuY3lfY29kZRgBIAEoCUIRukgOcgwyCl5bQS1aXXszfSQSHQoMYW1vdW50X21pbm9yGAIgASgDQge6SAQiAigAItYFCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIWCgRuYW1lGAMgASgJQgi6SAVyAxjIARITCgtkZXNjcmlwdGlvbhgEIAEoCRITCgtjYXRlZ29yeV9pZBgFIAEoCRIpCgVwcmljZRgGIAEoCzIaLmVtcG9yaXVtLmNhdGFsb2cudjEuTW9uZXkS3AIKCWltYWdlX3VybBgHIAEoCULIArpIxAK6AUQKD2ltYWdlX3VybC5odHRwcxIUbXVzdCBiZSBhbiBodHRwcyBVUkwaG3RoaXMuc3RhcnRzV2l0aCgnaHR0cHM6Ly8nKboB7gEKFWltYWdlX3VybC5wdWJsaWNfaG9zdBI3bXVzdCBuYW1lIGEgcHVibGljIGhvc3QsIG5vdCBhbiBJUCBhZGRyZXNzIG9yIGxvY2FsaG9zdBqbASF0aGlzLm1hdGNoZXMoJ14oP2kpaHR0cHM6Ly8oW14vPyNAXSpAKT8oXFxbW14vPyNdKnwoMHhbMC05YS1mXSp8WzAtOV0rKShcXC4oMHhbMC05YS1mXSp8WzAtOV0qKSkqfGxvY2FsaG9zdHxbXi8/IzpdKlxcLmxvY2FsaG9zdClcXC4/KDpbMC05XSopPyhbLz8jXXwkKScp2AEBcgYYgBCIAQESQAoKYXR0cmlidXRlcxgIIAMoCzIsLmVtcG9yaXVtLmNhdGFsb2cudjEuUHJvZHVjdC5BdHRyaWJ1dGVzRW50cnkSDwoHdmVyc2lvbhgJIAEoAxIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiFlbXBvcml1bS9jYXRhbG9nL3YxL2NhdGFsb2cucHJvdG8SE2VtcG9yaXVtLmNhdGFsb2cudjEiUAoFTW9uZXkSKAoNY3VycmVuY3lfY29kZRgBIAEoCUIRukgOcgwyCl5bQS1aXXszfSQSHQoMYW1vdW50X21pbm9yGAIgASgDQge6SAQiAigAIo8GCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIWCgRuYW1lGAMgASgJQgi6SAVyAxjIARITCgtkZXNjcmlwdGlvbhgEIAEoCRITCgtjYXRlZ29yeV9pZBgFIAEoCRIpCgVwcmljZRgGIAEoCzIaLmVtcG9yaXVtLmNhdGFsb2cudjEuTW9uZXkS3AIKCWltYWdlX3VybBgHIAEoCULIArpIxAK6AUQKD2ltYWdlX3VybC5odHRwcxIUbXVzdCBiZSBhbiBodHRwcyBVUkwaG3RoaXMuc3RhcnRzV2l0aCgnaHR0cHM6Ly8nKboB7gEKFWltYWdlX3VybC5wdWJsaWNfaG9zdBI3bXVzdCBuYW1lIGEgcHVibGljIGhvc3QsIG5vdCBhbiBJUCBhZGRyZXNzIG9yIGxvY2FsaG9zdBqbASF0aGlzLm1hdGNoZXMoJ14oP2kpaHR0cHM6Ly8oW14vPyNAXSpAKT8oXFxbW14vPyNdKnwoMHhbMC05YS1mXSp8WzAtOV0rKShcXC4oMHhbMC05YS1mXSp8WzAtOV0qKSkqfGxvY2FsaG9zdHxbXi8/IzpdKlxcLmxvY2FsaG9zdClcXC4/KDpbMC05XSopPyhbLz8jXXwkKScp2AEBcgYYgBCIAQESQAoKYXR0cmlidXRlcxgIIAMoCzIsLmVtcG9yaXVtLmNhdGFsb2cudjEuUHJvZHVjdC5BdHRyaWJ1dGVzRW50cnkSDwoHdmVyc2lvbhgJIAEoAxIvCgtjcmVhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGF2YWlsYWJpbGl0eRgMIAEoCzIhLmVtcG9yaXVtLmNhdGFsb2cudjEuQXZhaWxhYmlsaXR5GjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInIKDEF2YWlsYWJpbGl0eRIwCgZzdGF0dXMYASABKA4yIC5lbXBvcml1bS5jYXRhbG9nLnYxLlN0b2NrU3RhdHVzEhwKD2F2YWlsYWJsZV91bml0cxgCIAEoA0gAiAEBQhIKEF9hdmFpbGFibGVfdW5pdHMqfwoLU3RvY2tTdGF0dXMSHAoYU1RPQ0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVU1RPQ0tfU1RBVFVTX0lOX1NUT0NLEAESHQoZU1RPQ0tfU1RBVFVTX09VVF9PRl9TVE9DSxACEhgKFFNUT0NLX1NUQVRVU19VTktOT1dOEANiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Money is an amount in the currency's minor units (cents for EUR), so that
@@ -135,6 +135,19 @@ export type Product = Message<"emporium.catalog.v1.Product"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 11;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Whether the product can be ordered now, from inventory. Set on reads
+   * (GetProduct, BatchGetProducts, ListProducts) when the fieldset includes
+   * "availability" (an empty fieldset does); never stored with the product,
+   * never in ProductChanged, and ignored in an update. It is a few seconds
+   * old at most (docs/availability.md) and a hint, not a hold: an
+   * order still reserves its units and is rejected if the last ones went
+   * in between.
+   *
+   * @generated from field: emporium.catalog.v1.Availability availability = 12;
+   */
+  availability?: Availability | undefined;
 };
 
 /**
@@ -143,4 +156,75 @@ export type Product = Message<"emporium.catalog.v1.Product"> & {
  */
 export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
   messageDesc(file_emporium_catalog_v1_catalog, 1);
+
+/**
+ * Availability is what the shop can tell a shopper about a product's stock.
+ *
+ * @generated from message emporium.catalog.v1.Availability
+ */
+export type Availability = Message<"emporium.catalog.v1.Availability"> & {
+  /**
+   * In stock, out of stock, or unknown (inventory did not answer in time).
+   *
+   * @generated from field: emporium.catalog.v1.StockStatus status = 1;
+   */
+  status: StockStatus;
+
+  /**
+   * Units that can be ordered now: at least 1 when in stock, 0 when out of
+   * stock, and absent when the status is unknown.
+   *
+   * @generated from field: optional int64 available_units = 2;
+   */
+  availableUnits?: bigint | undefined;
+};
+
+/**
+ * Describes the message emporium.catalog.v1.Availability.
+ * Use `create(AvailabilitySchema)` to create a new message.
+ */
+export const AvailabilitySchema: GenMessage<Availability> = /*@__PURE__*/
+  messageDesc(file_emporium_catalog_v1_catalog, 2);
+
+/**
+ * StockStatus says whether a product can be ordered now.
+ *
+ * @generated from enum emporium.catalog.v1.StockStatus
+ */
+export enum StockStatus {
+  /**
+   * Not reported; a client should treat it as unknown.
+   *
+   * @generated from enum value: STOCK_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * At least one unit can be ordered.
+   *
+   * @generated from enum value: STOCK_STATUS_IN_STOCK = 1;
+   */
+  IN_STOCK = 1,
+
+  /**
+   * No unit can be ordered now (none left, or none ever stocked).
+   *
+   * @generated from enum value: STOCK_STATUS_OUT_OF_STOCK = 2;
+   */
+  OUT_OF_STOCK = 2,
+
+  /**
+   * Inventory was down, slow or refused the lookup, so the product was
+   * served without knowing; ordering it may still succeed.
+   *
+   * @generated from enum value: STOCK_STATUS_UNKNOWN = 3;
+   */
+  UNKNOWN = 3,
+}
+
+/**
+ * Describes the enum emporium.catalog.v1.StockStatus.
+ */
+export const StockStatusSchema: GenEnum<StockStatus> = /*@__PURE__*/
+  enumDesc(file_emporium_catalog_v1_catalog, 0);
 
