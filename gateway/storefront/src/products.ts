@@ -1,5 +1,6 @@
 import type { EmporiumClient } from "@emporium/client";
 import type { Product } from "@emporium/gen/emporium/catalog/v1/catalog_pb";
+import { availabilityOf } from "./availability.js";
 import { h, show } from "./dom.js";
 import { describeError, formatMoney } from "./format.js";
 
@@ -8,6 +9,8 @@ const PAGE_SIZE = 12;
 export interface CatalogView {
   /** Whether ordering is possible now (signed in); the Order buttons follow it. */
   setCanOrder(canOrder: boolean): void;
+  /** Loads the current page again (after an order, its availability has changed). */
+  reload(): void;
 }
 
 /**
@@ -50,14 +53,17 @@ export function mountCatalog(root: HTMLElement, catalog: EmporiumClient["catalog
   };
 
   const productItem = (product: Product) => {
+    const availability = availabilityOf(product);
     const order = h("button", { type: "button", class: "order-button" }, "Order");
-    order.disabled = !canOrder;
+    order.disabled = !canOrder || !availability.orderable;
+    if (!availability.orderable) order.dataset.unorderable = "";
     order.addEventListener("click", () => onOrder(product));
     return h(
       "li",
       { class: "product", "data-product-id": product.id },
       h("h2", {}, product.name),
       h("p", { class: "price" }, formatMoney(product.price)),
+      h("p", { class: "availability", "data-stock": availability.stock }, availability.text),
       h("p", { class: "description" }, product.description),
       order,
     );
@@ -80,9 +86,12 @@ export function mountCatalog(root: HTMLElement, catalog: EmporiumClient["catalog
   void load();
 
   return {
+    reload: () => void load(),
     setCanOrder(value: boolean) {
       canOrder = value;
-      for (const button of list.querySelectorAll<HTMLButtonElement>(".order-button")) button.disabled = !value;
+      for (const button of list.querySelectorAll<HTMLButtonElement>(".order-button")) {
+        button.disabled = !value || button.dataset.unorderable !== undefined;
+      }
     },
   };
 }
