@@ -30,6 +30,13 @@ npm run --silent build:storefront
 step "chromium for the storefront's browser test (Debian package, installed once when /usr/bin/chromium is missing)"
 bash deploy/local/chromium.sh
 
+step "OpenAPI document: docs/openapi.json is what the gateway serves, and Redocly's linter accepts it"
+node gateway/dist/src/openapi/write-cli.js --check
+REDOCLY_SUPPRESS_UPDATE_NOTICE=true redocly lint --format=stylish docs/openapi.json
+
+step "schemathesis (the OpenAPI fuzzer of the e2e tests): installed from PyPI once into .infra/python"
+bash deploy/local/python-tool.sh install schemathesis >/dev/null
+
 step "Go tools: promtool (alert-rule checks) and Jaeger (the trace test); built once from the Go module proxy into .infra/go, minutes the first time"
 bash deploy/local/tool.sh build promtool >/dev/null
 bash deploy/local/tool.sh build jaeger >/dev/null

@@ -44,7 +44,9 @@ export function createEdgeAdmission(
     const limits = classes[name];
     if (!limits) return undefined;
     const admission = create({ name: `gateway-${name}`, ...limits });
-    return { admission, leave: () => admission.leave() };
+    const leave = () => admission.leave();
+    slotReleases.add(leave);
+    return { admission, leave };
   };
   const gates: Record<RequestClass, ReturnType<typeof gate>> = { auth: gate("auth"), read: gate("read"), write: gate("write") };
 
@@ -61,6 +63,23 @@ export function createEdgeAdmission(
   };
 }
 
+/** The "close" listeners that give a request's slot back (WeakSet: nothing to clean up). */
+const slotReleases = new WeakSet<() => void>();
+
+/**
+ * Gives the request's admission slot back now rather than when its answer
+ * closes: for an answer that has started streaming (SSE), whose costly part,
+ * the first upstream call, is done. Costs the hot path nothing: it finds the
+ * release among the answer's "close" listeners, only when called.
+ */
+export function releaseSlotEarly(res: ServerResponse): void {
+  for (const listener of res.listeners("close")) {
+    if (!slotReleases.has(listener as () => void)) continue;
+    res.off("close", listener as () => void);
+    (listener as () => void)();
+  }
+}
+
 /** The contended path: wait for a slot with the request's deadline and its client's presence. */
 function queue(admission: Admission, req: IncomingMessage, res: ServerResponse, next: RequestListener, deadlineMs: number): void {
   const gone = new AbortController();
@@ -75,7 +94,9 @@ function queue(admission: Admission, req: IncomingMessage, res: ServerResponse, 
       }
       const started = performance.now();
       // Timed here, where a closure is made anyway: the estimate matters only while requests queue.
-      res.on("close", () => admission.leave(performance.now() - started));
+      const leave = () => admission.leave(performance.now() - started);
+      slotReleases.add(leave);
+      res.on("close", leave);
       next(req, res);
     },
     (error: unknown) => {

@@ -6,9 +6,11 @@ import compression from "compression";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { callerOfRequest } from "./auth/request-caller.js";
 import { REQUEST_ID } from "./edge.js";
+import { apiDocs } from "./openapi/api-docs.js";
 import { healthz, type Readiness, readyz } from "./operations.js";
 import { sendProblem } from "./problem-response.js";
 import { type PublicService, restRouter } from "./rest-router.js";
+import type { EventStreams } from "./sse/event-streams.js";
 import type { StorefrontFiles } from "./storefront/static-files.js";
 import { setRoute } from "./tracing.js";
 import type { ResponseCache } from "./transcoding/response-cache.js";
@@ -25,6 +27,8 @@ export interface GatewayDeps {
   accountLimit: RequestHandler;
   /** The storefront's files at / (storefront/static-files.ts). */
   storefront?: StorefrontFiles;
+  /** Serves the server-streaming routes as Server-Sent Events (sse/event-streams.ts). */
+  eventStreams: EventStreams;
 }
 
 /** Body-parser failures, which happen before any route runs. */
@@ -66,6 +70,9 @@ export function createGatewayApp(deps: GatewayDeps) {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
+  // GET /openapi.json and /docs, from the same routes (gateway/src/openapi).
+  const docs = apiDocs(routes);
+  app.use((req, res, next) => void (docs(req, res) || next()));
 
   // Before compression: the storefront's files are compressed once, at start-up.
   app.use((req, res, next) => {
@@ -83,6 +90,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     restRouter(routes, deps.services, {
       deadlineMs: deps.deadlineMs,
       responseCache: deps.responseCache,
+      eventStreams: deps.eventStreams,
       forwardHeaders: (req) => {
         const caller = callerOfRequest(req);
         return new Headers({ [REQUEST_ID]: String(req.get(REQUEST_ID) ?? ""), ...(caller ? callerHeaders(caller) : {}) });

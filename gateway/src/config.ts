@@ -79,6 +79,14 @@ export function gatewayConfig(env = process.env) {
       GATEWAY_ADMISSION_AUTH: admissionLimit("256/1024"),
       GATEWAY_ADMISSION_READ: admissionLimit("1024/4096"),
       GATEWAY_ADMISSION_WRITE: admissionLimit("512/2048"),
+      /** Server-Sent Events (GET /v1/orders/{id}/events): a heartbeat comment on every open stream this often. */
+      GATEWAY_SSE_HEARTBEAT_MS: millis(15_000),
+      /** The `retry:` hint: how long a client waits before reconnecting when a stream drops or the gateway stops. */
+      GATEWAY_SSE_RETRY_MS: millis(2_000),
+      /** Event streams open at once on this gateway; more get 503 (streams-at-capacity) with Retry-After. */
+      GATEWAY_SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(4_096),
+      /** Event streams one caller may hold open on this gateway; more get 429 (too-many-streams). */
+      GATEWAY_SSE_MAX_STREAMS_PER_CALLER: z.coerce.number().int().min(1).default(8),
       KAFKA_BROKERS: commonConfig.KAFKA_BROKERS,
       KAFKA_TOPIC_PREFIX: commonConfig.KAFKA_TOPIC_PREFIX,
     },

@@ -10,6 +10,7 @@ import { createBroadcastListener, onBroadcast } from "@emporium/platform/kafka/b
 import { createKafka, ensureTopics, topicName } from "@emporium/platform/kafka/client";
 import { onShutdownSignal } from "@emporium/platform/lifecycle/graceful-shutdown";
 import { createLogger } from "@emporium/platform/log/logger";
+import { registerOpenStreams } from "@emporium/platform/metrics/open-streams";
 import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { admissionsWithMetrics } from "@emporium/platform/resilience/admission-metrics";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
@@ -28,6 +29,7 @@ import { rateLimitFallbacks, registry } from "./metrics.js";
 import { backendStatus, type Readiness } from "./operations.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { httpRequestDurations } from "./request-metrics.js";
+import { createEventStreams } from "./sse/event-streams.js";
 import { storefrontFiles } from "./storefront/static-files.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
@@ -63,6 +65,14 @@ const limits = {
   write: config.RATE_LIMIT_WRITE,
 };
 const identity = clients.client(IdentityService, config.IDENTITY_URL);
+const eventStreams = createEventStreams({
+  heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS,
+  retryMs: config.GATEWAY_SSE_RETRY_MS,
+  maxOpen: config.GATEWAY_SSE_MAX_STREAMS,
+  maxPerCaller: config.GATEWAY_SSE_MAX_STREAMS_PER_CALLER,
+  logger,
+});
+registerOpenStreams(registry, "emporium_gateway_event_streams", "Server-Sent Event streams open on this gateway.", () => eventStreams.open);
 const { app, routes } = createGatewayApp({
   logger,
   responseCache,
@@ -73,6 +83,7 @@ const { app, routes } = createGatewayApp({
   storefront: storefrontFiles({
     onMissing: (dir) => logger.warn({ dir }, "storefront not built (npm run build:storefront); / is a 404"),
   }),
+  eventStreams,
   services: [
     { service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) },
     { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
@@ -139,6 +150,8 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
       // a request on a connection the gateway is about to cut.
       readiness.accepting = false;
       drain.start();
+      // Open event streams end now with a retry hint; their clients reconnect (elsewhere) with Last-Event-ID.
+      eventStreams.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();

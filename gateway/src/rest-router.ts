@@ -6,7 +6,9 @@ import type { Caller } from "@emporium/platform/rpc/caller";
 import type { NextFunction, Request, Response } from "express";
 import { callerOfRequest } from "./auth/request-caller.js";
 import { sendProblem } from "./problem-response.js";
+import type { EventStreams } from "./sse/event-streams.js";
 import { setRoute } from "./tracing.js";
+import type { Query } from "./transcoding/request-json.js";
 import type { RestRoute } from "./transcoding/rest-routes.js";
 import { type TranscodeOptions, transcode } from "./transcoding/transcode.js";
 
@@ -20,12 +22,12 @@ export interface PublicService {
  * declaration order. A path that exists with another method is a 405 with
  * `Allow`; an unknown path falls through to the 404 handler.
  */
-export function restRouter(routes: RestRoute[], services: PublicService[], options: TranscodeOptions) {
+export function restRouter(routes: RestRoute[], services: PublicService[], options: TranscodeOptions & { eventStreams: EventStreams }) {
   const clients = new Map(services.map((s) => [s.service.typeName, s.client]));
   const handlers = routes.map((route) => {
     const client = clients.get(route.service.typeName);
     if (!client) throw new Error(`no client for ${route.service.typeName}`);
-    return { route, handle: transcode(route, client, options) };
+    return { route, handle: route.eventStream ? serveEventStream(route, client, options) : transcode(route, client, options) };
   });
   return (req: Request, res: Response, next: NextFunction) => {
     const allowed: string[] = [];
@@ -57,6 +59,21 @@ export function restRouter(routes: RestRoute[], services: PublicService[], optio
       httpProblem(405, "method-not-allowed", "Method not allowed", `${req.method} is not allowed here.`, { instance: req.originalUrl }),
     );
   };
+}
+
+/** An SSE route: the handler's own files (sse/), called with the route, its client and the forwarded headers. */
+function serveEventStream(route: RestRoute, client: Client<DescService>, options: TranscodeOptions & { eventStreams: EventStreams }) {
+  return (req: Request, res: Response, pathParams: Record<string, string>) =>
+    options.eventStreams.serve({
+      route,
+      client,
+      req,
+      res,
+      pathParams,
+      query: req.query as Query,
+      headers: options.forwardHeaders(req),
+      caller: callerOfRequest(req),
+    });
 }
 
 /** The route's access rule from the proto: 401 without a caller where one is needed, 403 for a non-admin on admin routes. */

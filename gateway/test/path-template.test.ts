@@ -16,6 +16,12 @@ test("supports a custom verb after the last segment", () => {
   assert.deepEqual(compilePathTemplate("/v1/products:batchGet").match("/v1/products:batchGet"), {});
 });
 
+test("a raw colon starts a verb: a path with one is not a variable of a template without it", () => {
+  const template = compilePathTemplate("/v1/orders/{order_id}");
+  assert.equal(template.match("/v1/orders/42:cancel"), undefined);
+  assert.deepEqual(template.match("/v1/orders/a%3Ab"), { order_id: "a:b" });
+});
+
 test("malformed percent-encoding matches nothing instead of throwing", () => {
   assert.equal(compilePathTemplate("/v1/orders/{order_id}").match("/v1/orders/%E0%A4%A"), undefined);
 });

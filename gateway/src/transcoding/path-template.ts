@@ -23,7 +23,9 @@ export function compilePathTemplate(template: string): PathTemplate {
     const variable = VARIABLE.exec(segment);
     if (variable?.[1]) {
       fields.push(variable[1]);
-      return verb === undefined ? "([^/]+)" : "([^/:]+)";
+      // A raw ":" starts a verb (google.api.http), so `/v1/orders/42:cancel` is never GetOrder of "42:cancel";
+      // an id with a colon in it is sent percent-encoded.
+      return "([^/:]+)";
     }
     if (!LITERAL.test(segment)) throw new Error(`unsupported segment "${segment}" in ${template}`);
     return escapeRegExp(segment);

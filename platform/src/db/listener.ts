@@ -4,9 +4,17 @@ import type { Pool } from "./pool.js";
 /**
  * Holds one connection LISTENing on `channel` and calls `onNotify` with each
  * NOTIFY's payload. Re-established after a second if Postgres drops it; the
- * listener's owner polls meanwhile.
+ * listener's owner polls meanwhile. `onListening` runs each time LISTEN is in
+ * place (again), when notifications sent while it was not may have been
+ * missed: a moment to re-read.
  */
-export function listenFor(pool: Pool, channel: string, logger: Logger, onNotify: (payload: string | undefined) => void) {
+export function listenFor(
+  pool: Pool,
+  channel: string,
+  logger: Logger,
+  onNotify: (payload: string | undefined) => void,
+  onListening?: () => void,
+) {
   let listening = false;
   let close: (() => void) | undefined;
 
@@ -35,8 +43,10 @@ export function listenFor(pool: Pool, channel: string, logger: Logger, onNotify:
         release(error);
         throw error;
       });
-      if (listening) close = release;
-      else release();
+      if (listening) {
+        close = release;
+        onListening?.();
+      } else release();
     } catch (error) {
       logger.warn({ err: error, channel }, "listener could not connect; polling until it can");
       retryLater();

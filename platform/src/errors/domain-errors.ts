@@ -81,3 +81,26 @@ export class OverloadedError extends DomainError {
     super(`${operation} is at capacity; retry shortly`);
   }
 }
+
+/** Whose bound on open streams was reached: the caller's own, or the server's. */
+export type StreamBound = "caller" | "server";
+
+/**
+ * A new stream (WatchOrder, an SSE route) would pass a bound on open
+ * streams. Per caller it is a quota, like a rate limit (429): close a stream
+ * first. Per server it is capacity (503 with Retry-After): another instance,
+ * or this one a little later, has room. Nothing was started.
+ */
+export class TooManyStreamsError extends DomainError {
+  override name = "TooManyStreamsError";
+  constructor(
+    readonly bound: StreamBound,
+    readonly limit: number,
+  ) {
+    super(
+      bound === "caller"
+        ? `you have ${limit} streams open, the most allowed at once; close one before opening another`
+        : `this server has ${limit} streams open, the most it holds; retry shortly`,
+    );
+  }
+}

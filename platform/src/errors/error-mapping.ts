@@ -11,6 +11,7 @@ import {
   NotFoundError,
   OverloadedError,
   PermissionDeniedError,
+  TooManyStreamsError,
   UnauthenticatedError,
   UnavailableError,
   ValidationError,
@@ -43,6 +44,16 @@ export function toConnectError(error: unknown): ConnectError {
     });
     return new ConnectError(error.message, Code.Unavailable, undefined, [{ desc: ErrorInfoSchema, value: info }]);
   }
+  // ResourceExhausted either way (gRPC's code for a quota or a full server);
+  // the reason tells the edge which HTTP status to answer with.
+  if (error instanceof TooManyStreamsError) {
+    const info = create(ErrorInfoSchema, {
+      reason: error.bound === "caller" ? TOO_MANY_STREAMS : STREAMS_AT_CAPACITY,
+      domain: ERROR_DOMAIN,
+      metadata: { limit: String(error.limit) },
+    });
+    return new ConnectError(error.message, Code.ResourceExhausted, undefined, [{ desc: ErrorInfoSchema, value: info }]);
+  }
   if (error instanceof UnauthenticatedError) return new ConnectError(error.message, Code.Unauthenticated);
   if (error instanceof PermissionDeniedError) return new ConnectError(error.message, Code.PermissionDenied);
   if (error instanceof AlreadyExistsError) return new ConnectError(error.message, Code.AlreadyExists);
@@ -60,6 +71,10 @@ export const ERROR_DOMAIN = "emporium.dev";
 export const IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED";
 /** Refused by admission control before any work started (OverloadedError). */
 export const OVERLOADED = "OVERLOADED";
+/** The caller has as many streams open as it may (TooManyStreamsError). */
+export const TOO_MANY_STREAMS = "TOO_MANY_STREAMS";
+/** The server holds as many streams as it can (TooManyStreamsError). */
+export const STREAMS_AT_CAPACITY = "STREAMS_AT_CAPACITY";
 
 /** The ErrorInfo reason of a Connect error from our domain, if any. */
 export function errorReasonOf(error: ConnectError): string | undefined {

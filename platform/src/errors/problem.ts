@@ -1,6 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { FieldViolation } from "./domain-errors.js";
-import { errorReasonOf, fieldViolationsOf, IDEMPOTENCY_KEY_REUSED, OVERLOADED } from "./error-mapping.js";
+import {
+  errorReasonOf,
+  fieldViolationsOf,
+  IDEMPOTENCY_KEY_REUSED,
+  OVERLOADED,
+  STREAMS_AT_CAPACITY,
+  TOO_MANY_STREAMS,
+} from "./error-mapping.js";
 
 /** An RFC 9457 problem details document. */
 export interface Problem {
@@ -48,6 +55,18 @@ const reasonKinds = new Map<string, ProblemKind>([
       slug: "overloaded",
       title: "Server busy",
       detail: "The server is at capacity and did not start this request; retry after the time in Retry-After.",
+    },
+  ],
+  // The caller's own bound on open streams: a quota, so 429; closing a stream frees one.
+  [TOO_MANY_STREAMS, { status: 429, slug: "too-many-streams", title: "Too many open streams" }],
+  // The server's bound: capacity, so 503 with Retry-After, like OVERLOADED; another instance may have room.
+  [
+    STREAMS_AT_CAPACITY,
+    {
+      status: 503,
+      slug: "streams-at-capacity",
+      title: "Server busy",
+      detail: "The server holds as many open streams as it can; retry after the time in Retry-After.",
     },
   ],
 ]);

@@ -28,6 +28,12 @@ export interface RpcServerOptions {
   admission?: AdmissionControl | undefined;
   /** Where `rpc_server_duration_seconds` goes; no RPC metrics without it. */
   metrics?: Registry | undefined;
+  /**
+   * Runs when a shutdown begins, once no new calls are taken: the moment to
+   * end long-lived streams with a retry hint, so their clients resume
+   * elsewhere now instead of being cut when the drain runs out.
+   */
+  onShutdown?: (() => void) | undefined;
 }
 
 export interface RpcServer {
@@ -98,6 +104,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // GOAWAY: clients open no new streams here; running ones may finish.
       for (const session of sessions) session.close();
+      options.onShutdown?.();
       const halfway = setTimeout(() => shutdownController.abort(), timeoutMs / 2);
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       await Promise.race([closed, deadline]);

@@ -1,5 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type Attributes,
   context,
@@ -32,15 +32,23 @@ function endWithError(span: Span, error: unknown): void {
   span.end();
 }
 
-/** Ends the span when a streamed response is fully consumed or fails. */
+/** Ends the span when a streamed response is fully consumed, fails, or is abandoned by its reader (CANCELLED). */
 async function* endWhenDrained<T>(stream: AsyncIterable<T>, span: Span): AsyncIterable<T> {
+  let ended = false;
   try {
     yield* stream;
     span.setAttribute("rpc.grpc.status_code", 0);
     span.end();
+    ended = true;
   } catch (error) {
     endWithError(span, error);
+    ended = true;
     throw error;
+  } finally {
+    if (!ended) {
+      span.setAttribute("rpc.grpc.status_code", Code.Canceled);
+      span.end();
+    }
   }
 }
 

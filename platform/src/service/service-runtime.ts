@@ -75,6 +75,12 @@ export interface ServiceDefinition {
   usesRedis?: boolean;
   /** Background loops (sweepers, the payment worker), started after the consumer and stopped before it. */
   workers?: (ctx: ServiceContext) => Worker[];
+  /**
+   * Ends the service's open streams when a graceful stop begins, after the
+   * server stopped taking calls (rpc/server.ts onShutdown), and releases
+   * what they hold (a LISTEN connection) before the pool closes.
+   */
+  closeStreams?: (ctx: ServiceContext) => void;
   /** Runs after migrations, before serving (e.g. demo data). */
   afterMigrate?: (ctx: ServiceContext) => Promise<void>;
 }
@@ -168,6 +174,7 @@ export async function startService(definition: ServiceDefinition, env = process.
     routes: (router) => definition.routes(router, ctx),
     admission: admission ? admissionControl(admission, admissionsWithMetrics(ctx.metrics)) : undefined,
     metrics,
+    onShutdown: definition.closeStreams && (() => definition.closeStreams?.(ctx)),
   });
   if (admission) logger.info({ admission }, "admission control on");
   const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);

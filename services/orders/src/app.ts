@@ -6,7 +6,9 @@ import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_serv
 import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
+import { registerOpenStreams } from "@emporium/platform/metrics/open-streams";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
+import { createStreamSlots } from "@emporium/platform/resilience/stream-slots";
 import { rpcName } from "@emporium/platform/rpc/admission-interceptor";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
@@ -22,6 +24,9 @@ import { productNameLoaders } from "./product-names.js";
 import { sagaMetrics } from "./saga-metrics.js";
 import { idempotencyStore } from "./store/idempotency-store.js";
 import { orderStore } from "./store/order-store.js";
+import { statusHistoryStore } from "./store/status-history-store.js";
+import { createOrderWatches, type OrderWatches } from "./watch/order-watches.js";
+import { createStatusFeed } from "./watch/status-feed.js";
 
 const config = () =>
   loadConfig({
@@ -45,6 +50,14 @@ const config = () =>
     ORDERS_CREATE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(64),
     /** CreateOrder calls waiting for a slot; more are refused at once (503). */
     ORDERS_CREATE_MAX_QUEUE: z.coerce.number().int().min(0).default(128),
+    /** WatchOrder streams open at once on this instance; more are refused (ResourceExhausted, 503 at the edge). */
+    ORDERS_WATCH_MAX_STREAMS: z.coerce.number().int().min(1).default(10_000),
+    /** WatchOrder streams one caller may hold open on this instance; more are refused (ResourceExhausted, 429 at the edge). */
+    ORDERS_WATCH_MAX_STREAMS_PER_CALLER: z.coerce.number().int().min(1).default(16),
+    /** Open watches re-read their order this often even without a notification (a LISTEN gap's bound). */
+    ORDERS_WATCH_POLL_MS: z.coerce.number().int().positive().default(15_000),
+    /** The retry hint of watches ended by a shutdown: call again (another instance) after this long. */
+    ORDERS_WATCH_RETRY_MS: z.coerce.number().int().min(0).default(1_000),
   });
 
 // One price cache per process, shared by CreateOrder and the listener that drops changed products.
@@ -59,6 +72,26 @@ function prices(ctx: ServiceContext): CachedPrices {
     priceCaches.set(ctx, cache);
   }
   return cache;
+}
+
+// One set of watches per process: the routes serve them, a graceful stop ends them.
+const watchSets = new WeakMap<ServiceContext, OrderWatches>();
+function watches(ctx: ServiceContext): OrderWatches {
+  let set = watchSets.get(ctx);
+  if (!set) {
+    set = createOrderWatches({
+      pool: ctx.pool,
+      reads: { order: orderStore.get, changesAfter: statusHistoryStore.changesAfter, latest: statusHistoryStore.latest },
+      feed: createStatusFeed({ pool: ctx.pool, logger: ctx.logger, pollMs: config().ORDERS_WATCH_POLL_MS }),
+      slots: createStreamSlots({ maxOpen: config().ORDERS_WATCH_MAX_STREAMS, maxPerCaller: config().ORDERS_WATCH_MAX_STREAMS_PER_CALLER }),
+      productNames: productNameLoaders(ctx.clients.client(CatalogService, config().CATALOG_URL), ctx.logger),
+      retryMs: config().ORDERS_WATCH_RETRY_MS,
+    });
+    watchSets.set(ctx, set);
+    const open = set;
+    registerOpenStreams(ctx.metrics, "emporium_orders_watch_streams", "WatchOrder streams open on this instance.", () => open.open);
+  }
+  return set;
 }
 
 const payments = (ctx: ServiceContext) => paymentGate(ctx.clients.client(PaymentService, config().PAYMENTS_URL));
@@ -93,9 +126,11 @@ export const ordersService: ServiceDefinition = {
         productNames: productNameLoaders(ctx.clients.client(CatalogService, config().CATALOG_URL), ctx.logger),
         pageTokens: createPageTokens(config().ORDERS_PAGE_TOKEN_SECRET),
         saga: sagaMetrics(ctx.metrics),
+        watches: watches(ctx),
       }),
     );
   },
+  closeStreams: (ctx) => watches(ctx).close(),
   broadcast: {
     topics: (prefix) => [orderTopics(prefix).catalog],
     handlers: (ctx) => [onBroadcast(ProductChangedSchema, (event) => prices(ctx).forget(event.product?.id ?? ""))],

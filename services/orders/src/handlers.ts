@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   CancelOrderRequestSchema,
   CancelOrderResponseSchema,
@@ -14,16 +14,17 @@ import { InvalidStateError, NotFoundError, ValidationError } from "@emporium/pla
 import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { requireCaller } from "@emporium/platform/rpc/caller";
 import { trace } from "@opentelemetry/api";
-import { newOrder, type Order, type Price, priceLines, validateLines } from "./domain/order.js";
+import { newOrder, type Price, priceLines, validateLines } from "./domain/order.js";
 import { nextStatus } from "./domain/order-status.js";
 import { advanceOrder } from "./events/advance.js";
 import { orderPlacedEvent } from "./events/publish.js";
 import type { OrderTopics } from "./events/topics.js";
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type Idempotency } from "./idempotency.js";
-import type { ProductNameLoader } from "./product-names.js";
+import { namesFor, type ProductNameLoader } from "./product-names.js";
 import { fromProtoStatus, toProtoOrder } from "./proto-mapping.js";
 import type { SagaMetrics } from "./saga-metrics.js";
 import type { OrderStore } from "./store/order-store.js";
+import type { OrderWatches } from "./watch/order-watches.js";
 
 /** Current catalog prices of the given products; unknown ids are absent from the map. */
 /** A product's price and its name as the catalog gives them (the name goes into the order's answer). */
@@ -52,17 +53,12 @@ interface Deps {
   pageTokens: PageTokens;
   /** The saga's metrics (a cancel is a saga step). */
   saga?: SagaMetrics | undefined;
+  /** WatchOrder's streams (watch/order-watches.ts); without them it is Unimplemented. */
+  watches?: OrderWatches | undefined;
 }
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
-
-/** Product names for every line of these orders, looked up in one batch. */
-async function namesFor(orders: Order[], loader: ProductNameLoader): Promise<Map<string, string>> {
-  const ids = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.productId)))];
-  const names = await loader.loadMany(ids);
-  return new Map(ids.map((id, index) => [id, typeof names[index] === "string" ? names[index] : ""]));
-}
 
 const CANCELLED_BY_CUSTOMER = "cancelled by the customer";
 
@@ -79,6 +75,7 @@ export function createOrderHandlers({
   productNames,
   pageTokens,
   saga,
+  watches,
 }: Deps): ServiceImpl<typeof OrderService> {
   return {
     async createOrder(request, ctx) {
@@ -154,6 +151,13 @@ export function createOrderHandlers({
       // Someone else's order is as absent as a missing one (no existence oracle).
       if (!order || (caller.role !== "admin" && order.customerId !== caller.userId)) throw new NotFoundError(`order ${orderId} not found`);
       return { order: toProtoOrder(order, await namesFor([order], productNames())) };
+    },
+
+    async *watchOrder({ orderId, afterSequence }, ctx) {
+      const caller = requireCaller(ctx.requestHeader);
+      if (!UUID.test(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
+      if (!watches) throw new ConnectError("WatchOrder is not served here", Code.Unimplemented);
+      yield* watches.watch(orderId, afterSequence, caller, ctx.signal);
     },
 
     async listOrders({ status, pageSize, pageToken }, ctx) {

@@ -2,6 +2,7 @@ import type { Client } from "@connectrpc/connect";
 import type { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import type { Logger } from "@emporium/platform/log/logger";
 import DataLoader from "dataloader";
+import type { Order } from "./domain/order.js";
 
 /** Product names for one request: every lookup made in the same tick is one batch call. */
 export type ProductNameLoader = DataLoader<string, string>;
@@ -28,4 +29,11 @@ export function productNameLoaders(catalog: Client<typeof CatalogService>, logge
       },
       { maxBatchSize: MAX_BATCH, cache: true },
     );
+}
+
+/** Product names for every line of these orders, looked up in one batch. */
+export async function namesFor(orders: Order[], loader: ProductNameLoader): Promise<Map<string, string>> {
+  const ids = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.productId)))];
+  const names = await loader.loadMany(ids);
+  return new Map(ids.map((id, index) => [id, typeof names[index] === "string" ? names[index] : ""]));
 }

@@ -75,13 +75,34 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     },
   });
   /** A second process of one of the stack's kinds on a port of its own, logging into the same log. */
-  const startExtra = async (name: "catalog" | "gateway", portKey: "catalogPort" | "gatewayPort", env: Record<string, string>) => {
+  const startExtra = async (
+    name: "catalog" | "gateway" | "orders",
+    portKey: "catalogPort" | "gatewayPort" | "ordersPort",
+    env: Record<string, string>,
+  ) => {
     const port = await freePort();
     const options = { ...stackOptions, [portKey]: port, gatewayMetricsPort: await freePort(), env: { ...stackOptions.env, ...env } };
     const spec = emporiumProcesses(options).find((p) => p.name === name);
     if (!spec) throw new Error(`no ${name} in the stack definition`);
     const extra = startProcessGroup([{ ...spec, name: `${name}-2` }], { cwd: repoRoot, onLine: (n, line) => logs.push(`[${n}] ${line}`) });
-    return { url: `http://127.0.0.1:${port}`, stop: () => extra.stop() };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      stop: () => extra.stop(),
+      /** Sends a signal to the extra process (SIGTERM: a graceful stop). */
+      signal: (signal: NodeJS.Signals) => extra.signal(`${name}-2`, signal),
+      /** Resolves when the extra process has exited. */
+      exited: () => extra.exited(`${name}-2`),
+    };
+  };
+  /** The extra process once `started` resolves; stopped (not left running, holding the test process open) if it rejects. */
+  const startedOrStopped = async <T extends { stop(): Promise<void> }>(extra: T, started: () => Promise<unknown>): Promise<T> => {
+    try {
+      await started();
+      return extra;
+    } catch (error) {
+      await extra.stop();
+      throw error;
+    }
   };
   const gatewayUrl = `http://127.0.0.1:${ports.gatewayPort}`;
   const stack = {
@@ -122,8 +143,26 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     /** Starts one more catalog instance on the same database and topics; resolves once it serves. */
     async startExtraCatalog(env: Record<string, string> = {}) {
       const extra = await startExtra("catalog", "catalogPort", env);
-      await waitUntilServing(extra.url);
-      return extra;
+      return startedOrStopped(extra, () => waitUntilServing(extra.url));
+    },
+    /**
+     * Starts one more orders instance on the same database, topics and
+     * consumer group; resolves once it has started completely: it serves,
+     * and its consumer has joined (its /metrics has the consumer's lag), after
+     * which it handles SIGTERM gracefully. A process still joining its
+     * consumer group has no SIGTERM handler yet (run-service.ts), and dies at once.
+     */
+    async startExtraOrders(env: Record<string, string> = {}) {
+      const extra = await startExtra("orders", "ordersPort", env);
+      const metrics = `http://127.0.0.1:${Number(new URL(extra.url).port) + 1000}/metrics`;
+      return startedOrStopped(extra, async () => {
+        await waitUntilServing(extra.url);
+        await stack.waitFor(
+          () => fetch(metrics).then(async (r) => ((await r.text()).includes("messaging_kafka_consumer_lag") ? true : undefined)),
+          "the second orders instance's consumer to join",
+          60_000,
+        );
+      });
     },
     /** Starts one more gateway on the same services, Redis and topics; resolves once it is ready. */
     async startExtraGateway(env: Record<string, string> = {}) {
@@ -133,8 +172,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
           (r) => (r.ok ? true : undefined),
           () => undefined,
         );
-      await eventually(ready, "the second gateway to be ready");
-      return extra;
+      return startedOrStopped(extra, () => eventually(ready, "the second gateway to be ready", 60_000));
     },
     /**
      * Starts a process of the stack again after it exited (killed or stopped

@@ -19,8 +19,9 @@ export type AdvanceOutcome = { applied: true; order: Order } | { applied: false;
  * Moves an order on by one saga event, in the caller's transaction: locks
  * and reads the order, applies the transition if it is allowed from the
  * current status (a late or repeated event is a no-op), and writes the new
- * status with its OrderStatusChanged and saga events to the outbox, in one
- * statement: two round trips in all. The saga's metrics count the step
+ * status, its entry in the order's status history (which wakes its
+ * watchers: WatchOrder) and its OrderStatusChanged and saga events to the
+ * outbox, in one statement: two round trips in all. The saga's metrics count the step
  * once the caller's transaction commits.
  */
 export async function advanceOrder(
@@ -35,7 +36,7 @@ export async function advanceOrder(
   if (!current || !next) return { applied: false, status: current?.status };
   const order: Order = { ...current, status: next, statusReason: reason, updatedAt: new Date() };
   await runTogether(tx, [
-    deps.store.statusStatement(order),
+    ...deps.store.statusStatements(order),
     statusChangedEvent(deps.topic, { orderId, from: current.status, to: next, reason }),
     ...sagaStepEvents(deps.topic, order),
   ]);

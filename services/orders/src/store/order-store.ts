@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from "@emporium/platform/db/pool";
 import { runTogether, type Statement } from "@emporium/platform/db/statement";
 import type { Cursor } from "@emporium/platform/paging/page-token";
 import type { Order, OrderStatus } from "../domain/order.js";
+import { statusHistoryStore } from "./status-history-store.js";
 
 type Queryable = Pool | PoolClient;
 
@@ -62,7 +63,10 @@ const SELECT_ORDER = `
 
 /** Postgres access for orders; callers pass a transaction when they need one. */
 export const orderStore = {
-  /** The statements that store a new order and its lines (to run together with its outbox event: db/statement.ts). */
+  /**
+   * The statements that store a new order, its lines and the first entry of
+   * its status history (to run together with its outbox event: db/statement.ts).
+   */
   insertStatements(order: Order): Statement[] {
     return [
       {
@@ -90,6 +94,7 @@ export const orderStore = {
           order.lines.map((l) => l.unitPriceMinor.toString()),
         ],
       },
+      statusHistoryStore.recordStatement(order),
     ];
   },
 
@@ -151,16 +156,20 @@ export const orderStore = {
     return rows[0] && toOrder(rows[0]);
   },
 
-  /** The statement that stores an order's new status (to run with its events: db/statement.ts). */
-  statusStatement(order: Pick<Order, "id" | "status" | "statusReason" | "updatedAt">): Statement {
-    return {
-      text: "UPDATE orders SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1",
-      values: [order.id, order.status, order.statusReason, order.updatedAt],
-    };
-  },
-
-  async setStatus(tx: PoolClient, id: string, status: OrderStatus, reason: string): Promise<void> {
-    await tx.query("UPDATE orders SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1", [id, status, reason]);
+  /**
+   * The statements that store an order's new status and record it in the
+   * order's status history (WatchOrder reads it), to run with its events
+   * (db/statement.ts) while the order's row is locked (lock). The only way
+   * a status changes, so no change can miss the history.
+   */
+  statusStatements(order: Pick<Order, "id" | "status" | "statusReason" | "updatedAt">): Statement[] {
+    return [
+      {
+        text: "UPDATE orders SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1",
+        values: [order.id, order.status, order.statusReason, order.updatedAt],
+      },
+      statusHistoryStore.recordStatement(order),
+    ];
   },
 };
 

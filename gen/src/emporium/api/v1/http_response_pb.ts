@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/api/v1/http_response.proto.
  */
 export const file_emporium_api_v1_http_response: GenFile = /*@__PURE__*/
-  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIpsBCgxIdHRwUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEhAKCGxvY2F0aW9uGAIgASgJEh0KFWNhY2hlX21heF9hZ2Vfc2Vjb25kcxgDIAEoBRImCh5zdGFsZV93aGlsZV9yZXZhbGlkYXRlX3NlY29uZHMYBCABKAUSIgoacGFnZV9jYWNoZV9tYXhfYWdlX3NlY29uZHMYBSABKAUqSAoGQWNjZXNzEhYKEkFDQ0VTU19VTlNQRUNJRklFRBAAEhAKDEFDQ0VTU19BRE1JThABEhQKEEFDQ0VTU19TSUdORURfSU4QAjpkCg1odHRwX3Jlc3BvbnNlEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY0YYDIAEoCzIdLmVtcG9yaXVtLmFwaS52MS5IdHRwUmVzcG9uc2VSDGh0dHBSZXNwb25zZTpRCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjShgMgASgOMhcuZW1wb3JpdW0uYXBpLnYxLkFjY2Vzc1IGYWNjZXNzOloKGGlkZW1wb3RlbmN5X2tleV9yZXF1aXJlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNOGAyABKAhSFmlkZW1wb3RlbmN5S2V5UmVxdWlyZWRiBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("CiNlbXBvcml1bS9hcGkvdjEvaHR0cF9yZXNwb25zZS5wcm90bxIPZW1wb3JpdW0uYXBpLnYxIrMBCgxIdHRwUmVzcG9uc2USDgoGc3RhdHVzGAEgASgFEhAKCGxvY2F0aW9uGAIgASgJEh0KFWNhY2hlX21heF9hZ2Vfc2Vjb25kcxgDIAEoBRImCh5zdGFsZV93aGlsZV9yZXZhbGlkYXRlX3NlY29uZHMYBCABKAUSIgoacGFnZV9jYWNoZV9tYXhfYWdlX3NlY29uZHMYBSABKAUSFgoOZXJyb3Jfc3RhdHVzZXMYBiADKAUqSAoGQWNjZXNzEhYKEkFDQ0VTU19VTlNQRUNJRklFRBAAEhAKDEFDQ0VTU19BRE1JThABEhQKEEFDQ0VTU19TSUdORURfSU4QAjpkCg1odHRwX3Jlc3BvbnNlEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMY0YYDIAEoCzIdLmVtcG9yaXVtLmFwaS52MS5IdHRwUmVzcG9uc2VSDGh0dHBSZXNwb25zZTpRCgZhY2Nlc3MSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxjShgMgASgOMhcuZW1wb3JpdW0uYXBpLnYxLkFjY2Vzc1IGYWNjZXNzOloKGGlkZW1wb3RlbmN5X2tleV9yZXF1aXJlZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGNOGAyABKAhSFmlkZW1wb3RlbmN5S2V5UmVxdWlyZWRiBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * HttpResponse tells the public gateway how to answer a successful REST call
@@ -66,6 +66,16 @@ export type HttpResponse = Message<"emporium.api.v1.HttpResponse"> & {
    * @generated from field: int32 page_cache_max_age_seconds = 5;
    */
   pageCacheMaxAgeSeconds: number;
+
+  /**
+   * Error statuses the method itself answers with, beyond those that follow
+   * from the route (400 and 401 everywhere, 404 for a resource in the path,
+   * 409 and 422 with an Idempotency-Key, 412 and 428 with If-Match, ...), so
+   * the API document lists them: e.g. 409 for a sign-up whose email is taken.
+   *
+   * @generated from field: repeated int32 error_statuses = 6;
+   */
+  errorStatuses: number[];
 };
 
 /**

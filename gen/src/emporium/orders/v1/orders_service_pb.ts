@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file emporium/orders/v1/orders_service.proto.
  */
 export const file_emporium_orders_v1_orders_service: GenFile = /*@__PURE__*/
-  fileDesc("CidlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX3NlcnZpY2UucHJvdG8SEmVtcG9yaXVtLm9yZGVycy52MSJOChJDcmVhdGVPcmRlclJlcXVlc3QSOAoFaXRlbXMYASADKAsyHS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJMaW5lQgq6SAeSAQQIARBkIj8KE0NyZWF0ZU9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIiLQoPR2V0T3JkZXJSZXF1ZXN0EhoKCG9yZGVyX2lkGAEgASgJQgi6SAVyA7ABASI8ChBHZXRPcmRlclJlc3BvbnNlEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyIpMBChFMaXN0T3JkZXJzUmVxdWVzdBI5CgZzdGF0dXMYASABKA4yHy5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJTdGF0dXNCCLpIBYIBAhABEiEKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgBSACIAQESEgoKcGFnZV90b2tlbhgDIAEoCUIMCgpfcGFnZV9zaXplIlgKEkxpc3RPcmRlcnNSZXNwb25zZRIpCgZvcmRlcnMYASADKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIaCghvcmRlcl9pZBgBIAEoCUIIukgFcgOwAQEiPwoTQ2FuY2VsT3JkZXJSZXNwb25zZRIoCgVvcmRlchgBIAEoCzIZLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlcjLCBAoMT3JkZXJTZXJ2aWNlEqIBCgtDcmVhdGVPcmRlchImLmVtcG9yaXVtLm9yZGVycy52MS5DcmVhdGVPcmRlclJlcXVlc3QaJy5lbXBvcml1bS5vcmRlcnMudjEuQ3JlYXRlT3JkZXJSZXNwb25zZSJCirUYGgjKARIVL3YxL29yZGVycy97b3JkZXIuaWR9kLUYApi1GAGC0+STAhY6ASpiBW9yZGVyIgovdjEvb3JkZXJzEnMKCkxpc3RPcmRlcnMSJS5lbXBvcml1bS5vcmRlcnMudjEuTGlzdE9yZGVyc1JlcXVlc3QaJi5lbXBvcml1bS5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIhaQtRgCgtPkkwIMEgovdjEvb3JkZXJzEpYBCgtDYW5jZWxPcmRlchImLmVtcG9yaXVtLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaJy5lbXBvcml1bS5vcmRlcnMudjEuQ2FuY2VsT3JkZXJSZXNwb25zZSI2kLUYApi1GAGC0+STAig6ASpiBW9yZGVyIhwvdjEvb3JkZXJzL3tvcmRlcl9pZH06Y2FuY2VsEn8KCEdldE9yZGVyEiMuZW1wb3JpdW0ub3JkZXJzLnYxLkdldE9yZGVyUmVxdWVzdBokLmVtcG9yaXVtLm9yZGVycy52MS5HZXRPcmRlclJlc3BvbnNlIiiQtRgCgtPkkwIeYgVvcmRlchIVL3YxL29yZGVycy97b3JkZXJfaWR9YgZwcm90bzM", [file_buf_validate_validate, file_emporium_api_v1_http_response, file_emporium_orders_v1_orders, file_google_api_annotations]);
+  fileDesc("CidlbXBvcml1bS9vcmRlcnMvdjEvb3JkZXJzX3NlcnZpY2UucHJvdG8SEmVtcG9yaXVtLm9yZGVycy52MSJOChJDcmVhdGVPcmRlclJlcXVlc3QSOAoFaXRlbXMYASADKAsyHS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJMaW5lQgq6SAeSAQQIARBkIj8KE0NyZWF0ZU9yZGVyUmVzcG9uc2USKAoFb3JkZXIYASABKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXIiLQoPR2V0T3JkZXJSZXF1ZXN0EhoKCG9yZGVyX2lkGAEgASgJQgi6SAVyA7ABASI8ChBHZXRPcmRlclJlc3BvbnNlEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyIpMBChFMaXN0T3JkZXJzUmVxdWVzdBI5CgZzdGF0dXMYASABKA4yHy5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXJTdGF0dXNCCLpIBYIBAhABEiEKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgBSACIAQESEgoKcGFnZV90b2tlbhgDIAEoCUIMCgpfcGFnZV9zaXplIlgKEkxpc3RPcmRlcnNSZXNwb25zZRIpCgZvcmRlcnMYASADKAsyGS5lbXBvcml1bS5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIaCghvcmRlcl9pZBgBIAEoCUIIukgFcgOwAQEiPwoTQ2FuY2VsT3JkZXJSZXNwb25zZRIoCgVvcmRlchgBIAEoCzIZLmVtcG9yaXVtLm9yZGVycy52MS5PcmRlciJHChFXYXRjaE9yZGVyUmVxdWVzdBIaCghvcmRlcl9pZBgBIAEoCUIIukgFcgOwAQESFgoOYWZ0ZXJfc2VxdWVuY2UYAiABKA0iUAoSV2F0Y2hPcmRlclJlc3BvbnNlEigKBW9yZGVyGAEgASgLMhkuZW1wb3JpdW0ub3JkZXJzLnYxLk9yZGVyEhAKCHNlcXVlbmNlGAIgASgNMtMFCgxPcmRlclNlcnZpY2USogEKC0NyZWF0ZU9yZGVyEiYuZW1wb3JpdW0ub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBonLmVtcG9yaXVtLm9yZGVycy52MS5DcmVhdGVPcmRlclJlc3BvbnNlIkKKtRgaCMoBEhUvdjEvb3JkZXJzL3tvcmRlci5pZH2QtRgCmLUYAYLT5JMCFjoBKmIFb3JkZXIiCi92MS9vcmRlcnMScwoKTGlzdE9yZGVycxIlLmVtcG9yaXVtLm9yZGVycy52MS5MaXN0T3JkZXJzUmVxdWVzdBomLmVtcG9yaXVtLm9yZGVycy52MS5MaXN0T3JkZXJzUmVzcG9uc2UiFpC1GAKC0+STAgwSCi92MS9vcmRlcnMSlgEKC0NhbmNlbE9yZGVyEiYuZW1wb3JpdW0ub3JkZXJzLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBonLmVtcG9yaXVtLm9yZGVycy52MS5DYW5jZWxPcmRlclJlc3BvbnNlIjaQtRgCmLUYAYLT5JMCKDoBKmIFb3JkZXIiHC92MS9vcmRlcnMve29yZGVyX2lkfTpjYW5jZWwSfwoIR2V0T3JkZXISIy5lbXBvcml1bS5vcmRlcnMudjEuR2V0T3JkZXJSZXF1ZXN0GiQuZW1wb3JpdW0ub3JkZXJzLnYxLkdldE9yZGVyUmVzcG9uc2UiKJC1GAKC0+STAh5iBW9yZGVyEhUvdjEvb3JkZXJzL3tvcmRlcl9pZH0SjgEKCldhdGNoT3JkZXISJS5lbXBvcml1bS5vcmRlcnMudjEuV2F0Y2hPcmRlclJlcXVlc3QaJi5lbXBvcml1bS5vcmRlcnMudjEuV2F0Y2hPcmRlclJlc3BvbnNlIi+QtRgCgtPkkwIlYgVvcmRlchIcL3YxL29yZGVycy97b3JkZXJfaWR9L2V2ZW50czABYgZwcm90bzM", [file_buf_validate_validate, file_emporium_api_v1_http_response, file_emporium_orders_v1_orders, file_google_api_annotations]);
 
 /**
  * CreateOrderRequest lists what the customer wants to buy.
@@ -207,6 +207,68 @@ export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__P
   messageDesc(file_emporium_orders_v1_orders_service, 7);
 
 /**
+ * WatchOrderRequest names the order to follow and where to resume.
+ *
+ * @generated from message emporium.orders.v1.WatchOrderRequest
+ */
+export type WatchOrderRequest = Message<"emporium.orders.v1.WatchOrderRequest"> & {
+  /**
+   * The order's id, a UUID.
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * The sequence of the last change the client has seen (the last
+   * WatchOrderResponse.sequence; over SSE, the Last-Event-ID). 0, the
+   * default, starts a new watch with the order as it stands now; any other
+   * value sends only the changes after it, one by one.
+   *
+   * @generated from field: uint32 after_sequence = 2;
+   */
+  afterSequence: number;
+};
+
+/**
+ * Describes the message emporium.orders.v1.WatchOrderRequest.
+ * Use `create(WatchOrderRequestSchema)` to create a new message.
+ */
+export const WatchOrderRequestSchema: GenMessage<WatchOrderRequest> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_service, 8);
+
+/**
+ * WatchOrderResponse is the order as it stood after one change.
+ *
+ * @generated from message emporium.orders.v1.WatchOrderResponse
+ */
+export type WatchOrderResponse = Message<"emporium.orders.v1.WatchOrderResponse"> & {
+  /**
+   * The order after this change: the same message GetOrder returns, with
+   * the status, status reason and update time of this change.
+   *
+   * @generated from field: emporium.orders.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+
+  /**
+   * The change's number within this order: 1 for the order's creation
+   * (PENDING), one more for each status change after it. Stored with the
+   * change, so every server gives the same number for the same change.
+   *
+   * @generated from field: uint32 sequence = 2;
+   */
+  sequence: number;
+};
+
+/**
+ * Describes the message emporium.orders.v1.WatchOrderResponse.
+ * Use `create(WatchOrderResponseSchema)` to create a new message.
+ */
+export const WatchOrderResponseSchema: GenMessage<WatchOrderResponse> = /*@__PURE__*/
+  messageDesc(file_emporium_orders_v1_orders_service, 9);
+
+/**
  * OrderService accepts customer orders and reports where they stand.
  *
  * @generated from service emporium.orders.v1.OrderService
@@ -254,6 +316,26 @@ export const OrderService: GenService<{
     methodKind: "unary";
     input: typeof GetOrderRequestSchema;
     output: typeof GetOrderResponseSchema;
+  },
+  /**
+   * WatchOrder follows one of the caller's orders live. It sends the order as
+   * it stands now, then the order again after every status change, each with
+   * the order's sequence number, and ends after a terminal status
+   * (CONFIRMED, REJECTED or CANCELLED). A client that lost the stream calls
+   * again with the last sequence it saw and gets only what came after, so
+   * nothing is missed. Someone else's order is NotFound, as in GetOrder. Open
+   * streams are bounded per caller and per server (ResourceExhausted). A
+   * server that shuts down ends its streams with Unavailable and a
+   * google.rpc.RetryInfo: call again (another server answers) and resume.
+   * Over REST it is Server-Sent Events: the event id is the sequence and
+   * Last-Event-ID the resume position.
+   *
+   * @generated from rpc emporium.orders.v1.OrderService.WatchOrder
+   */
+  watchOrder: {
+    methodKind: "server_streaming";
+    input: typeof WatchOrderRequestSchema;
+    output: typeof WatchOrderResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_emporium_orders_v1_orders_service, 0);
