@@ -6,6 +6,7 @@
  */
 export { type AccessTokenProvider, type BearerTokenOptions, bearerTokenInterceptor } from "./bearer-token.js";
 export { clientsOver, createEmporiumClient, type EmporiumClient, type EmporiumClientOptions } from "./client.js";
+export { type FollowOrderOptions, followOrder } from "./follow-order.js";
 export { IDEMPOTENCY_KEY_HEADER, newIdempotencyKey, withIdempotencyKey } from "./idempotency-key.js";
 export { PUBLIC_API, type PublicClient, publicMethodsOf } from "./public-api.js";
 export { createSession, type Session, type SessionOptions } from "./session.js";

@@ -15,7 +15,7 @@ import { http } from "@emporium/gen/google/api/annotations_pb";
  */
 export const PUBLIC_API = {
   catalog: publicRpcs(CatalogService, ["getProduct", "batchGetProducts", "listProducts", "updateProduct"]),
-  orders: publicRpcs(OrderService, ["createOrder", "listOrders", "cancelOrder", "getOrder"]),
+  orders: publicRpcs(OrderService, ["createOrder", "listOrders", "cancelOrder", "getOrder", "watchOrder"]),
   identity: publicRpcs(IdentityService, ["signUp", "login", "refresh", "logout", "getJwks"]),
 };
 

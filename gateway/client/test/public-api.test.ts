@@ -21,7 +21,7 @@ test("the internal services have no public RPC, so the client has no way to them
 
 test("a client object carries the public methods only, also at run time", () => {
   const clients = clientsOver(createRouterTransport(() => {}));
-  assert.deepEqual(Object.keys(clients.orders).sort(), ["cancelOrder", "createOrder", "getOrder", "listOrders"]);
+  assert.deepEqual(Object.keys(clients.orders).sort(), ["cancelOrder", "createOrder", "getOrder", "listOrders", "watchOrder"]);
   assert.deepEqual(Object.keys(clients.catalog).sort(), ["batchGetProducts", "getProduct", "listProducts", "updateProduct"]);
   assert.deepEqual(Object.keys(clients.identity).sort(), ["getJwks", "login", "logout", "refresh", "signUp"]);
 });

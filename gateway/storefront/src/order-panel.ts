@@ -1,26 +1,17 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type EmporiumClient, newIdempotencyKey, withIdempotencyKey } from "@emporium/client";
+import { type EmporiumClient, followOrder, newIdempotencyKey, withIdempotencyKey } from "@emporium/client";
 import type { Product } from "@emporium/gen/emporium/catalog/v1/catalog_pb";
 import type { Order } from "@emporium/gen/emporium/orders/v1/orders_pb";
 import { h, show } from "./dom.js";
 import { describeError, formatMoney } from "./format.js";
 import { CANCELLABLE, STATUS_LABELS, STATUS_NAMES, TERMINAL } from "./order-status.js";
 
-/** One change of an order as the stream delivers it: the order after the change, and the change's number. */
-export interface OrderChange {
-  order: Order;
-  sequence: number;
-}
-
-/** Follows an order live until its terminal status, resuming after lost connections (order-stream.ts). */
-export type FollowOrder = (orderId: string, onChange: (change: OrderChange) => void, signal: AbortSignal) => Promise<void>;
-
 /**
  * The order panel: the chosen product with a quantity and a Place order
  * button, then the placed order with its status live from the stream, the
  * history of its changes, and a Cancel button while a cancel can succeed.
  */
-export function mountOrderPanel(root: HTMLElement, orders: EmporiumClient["orders"], follow: FollowOrder) {
+export function mountOrderPanel(root: HTMLElement, orders: EmporiumClient["orders"], onSettled: () => void) {
   /** Stops following the order shown, when another replaces it or the shopper signs out. */
   let stopFollowing = new AbortController();
   const clear = () => {
@@ -105,17 +96,20 @@ export function mountOrderPanel(root: HTMLElement, orders: EmporiumClient["order
       h("h3", {}, "Updates"),
       history,
     );
-    follow(
-      placed.id,
-      (change) => {
-        render(change.order);
-        const name = STATUS_NAMES[change.order.status];
-        history.append(h("li", { "data-status": name, "data-sequence": String(change.sequence) }, STATUS_LABELS[change.order.status]));
-      },
-      signal,
-    ).catch((error: unknown) => {
-      if (!signal.aborted) message.textContent = `Live updates stopped: ${describeError(error)}`;
-    });
+    void (async () => {
+      // WatchOrder from the first change on; followOrder resumes a broken stream after the last sequence shown.
+      try {
+        for await (const change of followOrder(orders, placed.id, { signal })) {
+          if (!change.order) continue;
+          render(change.order);
+          const name = STATUS_NAMES[change.order.status];
+          history.append(h("li", { "data-status": name, "data-sequence": String(change.sequence) }, STATUS_LABELS[change.order.status]));
+          if (TERMINAL.has(change.order.status)) onSettled();
+        }
+      } catch (error) {
+        if (!signal.aborted) message.textContent = `Live updates stopped: ${describeError(error)}`;
+      }
+    })();
   };
 
   clear();

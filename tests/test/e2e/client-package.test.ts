@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { createEmporiumClient, createSession, createSignedInClient, newIdempotencyKey, withIdempotencyKey } from "@emporium/client";
+import {
+  createEmporiumClient,
+  createSession,
+  createSignedInClient,
+  followOrder,
+  newIdempotencyKey,
+  withIdempotencyKey,
+} from "@emporium/client";
 import type { Tokens } from "@emporium/gen/emporium/identity/v1/identity_service_pb";
 import { OrderStatus } from "@emporium/gen/emporium/orders/v1/orders_pb";
 import { TEST_PASSWORD } from "../../src/harness/auth.js";
@@ -39,6 +46,24 @@ test("an app built on @emporium/client signs up, reads the catalog and places an
     mine.orders.map((order) => order.id),
     [first.order?.id],
   );
+});
+
+test("followOrder streams an order's changes through the gateway over Connect until CONFIRMED", async () => {
+  const app = createSignedInClient({ baseUrl: stack.gatewayUrl });
+  await app.session.signUp(newEmail(), TEST_PASSWORD);
+  const { order } = await app.orders.createOrder(
+    { items: [{ productId: "p-000006", quantity: 1 }] },
+    withIdempotencyKey(newIdempotencyKey()),
+  );
+  const seen: [number, OrderStatus | undefined][] = [];
+  for await (const change of followOrder(app.orders, String(order?.id))) seen.push([change.sequence, change.order?.status]);
+  // The watch starts with the order as it stands (it may have moved on already), then each change.
+  const saga: [number, OrderStatus][] = [
+    [1, OrderStatus.PENDING],
+    [2, OrderStatus.AWAITING_PAYMENT],
+    [3, OrderStatus.CONFIRMED],
+  ];
+  assert.deepEqual(seen, saga.slice(saga.length - seen.length));
 });
 
 test("a call that needs a caller is Unauthenticated without a session, and CreateOrder without a key is refused", async () => {
