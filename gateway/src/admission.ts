@@ -20,8 +20,16 @@ export interface EdgeAdmission {
    * answered 503 (problem+json, Retry-After) when the queue is full, when it
    * can no longer be served within the gateway's deadline, or not at all
    * when its client has gone. The slot is given back when the answer closes.
+   * `refuse` writes the 503 (default: problem+json); the pipeline passes its
+   * own, which answers in the client's protocol.
    */
-  admit(limitClass: RequestClass, req: IncomingMessage, res: ServerResponse, next: RequestListener): void;
+  admit(
+    limitClass: RequestClass,
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: RequestListener,
+    refuse?: (error: unknown) => void,
+  ): void;
 }
 
 /**
@@ -44,44 +52,32 @@ export function createEdgeAdmission(
     const limits = classes[name];
     if (!limits) return undefined;
     const admission = create({ name: `gateway-${name}`, ...limits });
-    const leave = () => admission.leave();
-    slotReleases.add(leave);
-    return { admission, leave };
+    return { admission, leave: () => admission.leave() };
   };
   const gates: Record<RequestClass, ReturnType<typeof gate>> = { auth: gate("auth"), read: gate("read"), write: gate("write") };
 
   return {
-    admit(limitClass, req, res, next) {
+    admit(limitClass, req, res, next, refuse) {
       const entry = gates[limitClass];
       if (!entry) return next(req, res);
       if (entry.admission.tryEnter()) {
         res.on("close", entry.leave);
         return next(req, res);
       }
-      queue(entry.admission, req, res, next, options.deadlineMs);
+      queue(entry.admission, req, res, next, options.deadlineMs, refuse ?? ((error) => sendError(res, error, req.url ?? "/")));
     },
   };
 }
 
-/** The "close" listeners that give a request's slot back (WeakSet: nothing to clean up). */
-const slotReleases = new WeakSet<() => void>();
-
-/**
- * Gives the request's admission slot back now rather than when its answer
- * closes: for an answer that has started streaming (SSE), whose costly part,
- * the first upstream call, is done. Costs the hot path nothing: it finds the
- * release among the answer's "close" listeners, only when called.
- */
-export function releaseSlotEarly(res: ServerResponse): void {
-  for (const listener of res.listeners("close")) {
-    if (!slotReleases.has(listener as () => void)) continue;
-    res.off("close", listener as () => void);
-    (listener as () => void)();
-  }
-}
-
 /** The contended path: wait for a slot with the request's deadline and its client's presence. */
-function queue(admission: Admission, req: IncomingMessage, res: ServerResponse, next: RequestListener, deadlineMs: number): void {
+function queue(
+  admission: Admission,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: RequestListener,
+  deadlineMs: number,
+  refuse: (error: unknown) => void,
+): void {
   const gone = new AbortController();
   const onClose = () => gone.abort();
   res.on("close", onClose);
@@ -94,14 +90,12 @@ function queue(admission: Admission, req: IncomingMessage, res: ServerResponse, 
       }
       const started = performance.now();
       // Timed here, where a closure is made anyway: the estimate matters only while requests queue.
-      const leave = () => admission.leave(performance.now() - started);
-      slotReleases.add(leave);
-      res.on("close", leave);
+      res.on("close", () => admission.leave(performance.now() - started));
       next(req, res);
     },
     (error: unknown) => {
       res.off("close", onClose);
-      if (!res.destroyed && !res.headersSent) sendError(res, error, req.url ?? "/");
+      if (!res.destroyed && !res.headersSent) refuse(error);
     },
   );
 }

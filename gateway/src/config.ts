@@ -45,7 +45,11 @@ export function gatewayConfig(env = process.env) {
       METRICS_PORT: port(9080),
       /** The budget of one public request, passed on as the RPC deadline. */
       GATEWAY_DEADLINE_MS: millis(5_000),
-      GATEWAY_BODY_LIMIT: z.string().default("64kb"),
+      /** The request body cap (`64kb`, `1mb`, bytes), for REST bodies and Connect messages alike. */
+      GATEWAY_BODY_LIMIT: z
+        .string()
+        .default("64kb")
+        .refine((value) => SIZE.test(value), { message: "expected a size such as 64kb, 1mb or 512 (bytes)" }),
       ORDERS_URL: z.url().default("http://127.0.0.1:50051"),
       CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
       /** Browser origins allowed to call the API (CORS), comma-separated; empty allows none. */
@@ -95,3 +99,13 @@ export function gatewayConfig(env = process.env) {
 }
 
 export type GatewayConfig = ReturnType<typeof gatewayConfig>;
+
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i;
+
+/** `64kb`, `1mb`, `512` (bytes): the body limit as body-parser reads it, in bytes for Connect's readMaxBytes. */
+export function byteSize(size: string): number {
+  const match = SIZE.exec(size);
+  if (!match) throw new Error(`GATEWAY_BODY_LIMIT: expected a size such as 64kb, got "${size}"`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? "b").toLowerCase() as "b"];
+  return Math.floor(Number(match[1]) * unit);
+}

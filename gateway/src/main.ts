@@ -19,14 +19,13 @@ import { registerDependencyGauge } from "@emporium/platform/service/dependency-g
 import { createMetricsServer } from "@emporium/platform/service/metrics-server";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createEdgeAdmission } from "./admission.js";
-import { createGatewayApp } from "./app.js";
 import { createAccessTokenVerifier } from "./auth/access-tokens.js";
-import { gatewayConfig } from "./config.js";
+import { byteSize, gatewayConfig } from "./config.js";
 import { createCors } from "./cors.js";
 import { createDrain } from "./drain.js";
-import { edgeListener } from "./edge.js";
 import { rateLimitFallbacks, registry } from "./metrics.js";
 import { backendStatus, type Readiness } from "./operations.js";
+import { createGatewayPipeline } from "./pipeline/gateway-pipeline.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { httpRequestDurations } from "./request-metrics.js";
 import { createEventStreams } from "./sse/event-streams.js";
@@ -73,23 +72,6 @@ const eventStreams = createEventStreams({
   logger,
 });
 registerOpenStreams(registry, "emporium_gateway_event_streams", "Server-Sent Event streams open on this gateway.", () => eventStreams.open);
-const { app, routes } = createGatewayApp({
-  logger,
-  responseCache,
-  readiness,
-  deadlineMs: config.GATEWAY_DEADLINE_MS,
-  bodyLimit: config.GATEWAY_BODY_LIMIT,
-  accountLimit: accountLimit(limiter, limits.account),
-  storefront: storefrontFiles({
-    onMissing: (dir) => logger.warn({ dir }, "storefront not built (npm run build:storefront); / is a 404"),
-  }),
-  eventStreams,
-  services: [
-    { service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) },
-    { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
-    { service: IdentityService, client: identity },
-  ],
-});
 const tokens = createAccessTokenVerifier({
   issuer: config.GATEWAY_TOKEN_ISSUER,
   audience: config.GATEWAY_TOKEN_AUDIENCE,
@@ -112,29 +94,41 @@ await ensureTopics(kafka, [catalogTopic])
   .then(() => changes.start())
   .catch((error: unknown) => logger.warn({ err: error }, "cannot hear catalog changes; cached responses expire by max-age only"));
 
-const server = createServer(
-  edgeListener(app, {
-    logger,
-    responseCache,
-    tokens,
-    limiter,
-    limits,
-    cors: createCors(config.GATEWAY_CORS_ORIGINS),
-    drain,
-    observer: {
-      logger,
-      durations: httpRequestDurations(registry),
-      templateOfPath: (path) => routes.find((route) => route.path.match(path) !== undefined)?.path.template,
-    },
-    admission: createEdgeAdmission(
-      { auth: config.GATEWAY_ADMISSION_AUTH, read: config.GATEWAY_ADMISSION_READ, write: config.GATEWAY_ADMISSION_WRITE },
-      { deadlineMs: config.GATEWAY_DEADLINE_MS, create: admissionsWithMetrics(registry) },
-    ),
+const { listener, routes, procedures } = createGatewayPipeline({
+  logger,
+  services: [
+    { service: OrderService, client: clients.client(OrderService, config.ORDERS_URL) },
+    { service: CatalogService, client: clients.client(CatalogService, config.CATALOG_URL) },
+    { service: IdentityService, client: identity },
+  ],
+  readiness,
+  cors: createCors(config.GATEWAY_CORS_ORIGINS),
+  drain,
+  observer: { logger, durations: httpRequestDurations(registry), accessLogs: logger.isLevelEnabled("info") },
+  tokens,
+  limiter,
+  limits,
+  accountLimit: accountLimit(limiter, limits.account),
+  responseCache,
+  admission: createEdgeAdmission(
+    { auth: config.GATEWAY_ADMISSION_AUTH, read: config.GATEWAY_ADMISSION_READ, write: config.GATEWAY_ADMISSION_WRITE },
+    { deadlineMs: config.GATEWAY_DEADLINE_MS, create: admissionsWithMetrics(registry) },
+  ),
+  deadlineMs: config.GATEWAY_DEADLINE_MS,
+  bodyLimit: config.GATEWAY_BODY_LIMIT,
+  bodyLimitBytes: byteSize(config.GATEWAY_BODY_LIMIT),
+  eventStreams,
+  storefront: storefrontFiles({
+    onMissing: (dir) => logger.warn({ dir }, "storefront not built (npm run build:storefront); / is a 404"),
   }),
-);
+});
+const server = createServer(listener);
 server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
   const { port } = server.address() as AddressInfo;
-  logger.info({ port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`) }, `gateway listening on http://localhost:${port}`);
+  logger.info(
+    { port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`), procedures: [...procedures.keys()] },
+    `gateway listening on http://localhost:${port} (REST and Connect)`,
+  );
 });
 server.keepAliveTimeout = 65_000;
 const metricsServer = createMetricsServer(registry, logger);
@@ -145,7 +139,7 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
   {
     name: "http",
     run: async () => {
-      // From now on answers carry `Connection: close` (edge.ts); connections that
+      // From now on answers carry `Connection: close` (drain.ts); connections that
       // finish a response and fall idle are closed as they do, so no client sends
       // a request on a connection the gateway is about to cut.
       readiness.accepting = false;

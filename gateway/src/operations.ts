@@ -1,7 +1,7 @@
 import type { Client } from "@connectrpc/connect";
 import type { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import { HealthCheckResponse_ServingStatus } from "@emporium/gen/grpc/health/v1/health_pb";
-import type { Request, Response } from "express";
+import type { EdgeContext } from "./pipeline/context.js";
 
 export interface Readiness {
   /** False once shutdown began: balancers must stop sending traffic. */
@@ -19,14 +19,19 @@ export function backendStatus(health: Client<typeof Health>): Promise<string> {
     .catch(() => "UNREACHABLE");
 }
 
+function writeJson(ctx: EdgeContext, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  ctx.res
+    .writeHead(status, [...ctx.headers, "Content-Type", "application/json; charset=utf-8", "Content-Length", String(body.length)])
+    .end(body);
+}
+
 /** Liveness: the process answers. */
-export const healthz = (_req: Request, res: Response) => {
-  res.json({ status: "ok" });
-};
+export const healthz = (ctx: EdgeContext) => writeJson(ctx, 200, { status: "ok" });
 
 /** Readiness: not shutting down, and every backend reports SERVING. */
 export function readyz(readiness: Readiness) {
-  return async (_req: Request, res: Response) => {
+  return async (ctx: EdgeContext): Promise<void> => {
     const checks = await Promise.all(
       Object.entries(readiness.backends).map(async ([name, health]) => {
         const status = await backendStatus(health);
@@ -35,8 +40,10 @@ export function readyz(readiness: Readiness) {
       }),
     );
     const ready = readiness.accepting && checks.every(([, status]) => status === "SERVING");
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? "ready" : "not ready", accepting: readiness.accepting, backends: Object.fromEntries(checks) });
+    writeJson(ctx, ready ? 200 : 503, {
+      status: ready ? "ready" : "not ready",
+      accepting: readiness.accepting,
+      backends: Object.fromEntries(checks),
+    });
   };
 }

@@ -7,9 +7,9 @@ import { type Problem, problemFromConnectError } from "@emporium/platform/errors
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** Seconds a client should wait before retrying an unavailable service. */
-const RETRY_AFTER_SECONDS = "1";
+export const RETRY_AFTER_SECONDS = "1";
 
-/** Works on a bare node:http response as well as express's (the edge answers some problems itself). */
+/** Writes a problem on a bare node:http response (admission's default refusal; the pipeline writes its own, pipeline/refusal.ts). */
 export function sendProblem(res: ServerResponse, problem: Problem): void {
   if (problem.status === 503 && !res.hasHeader("Retry-After")) res.setHeader("Retry-After", RETRY_AFTER_SECONDS);
   const body = Buffer.from(JSON.stringify(problem));

@@ -1,10 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { httpProblem } from "@emporium/platform/errors/problem";
-import { type RateLimitPolicy, rateLimitHeader, rateLimitPolicyHeader, retryAfterSeconds } from "@emporium/platform/ratelimit/policy";
+import type { IncomingMessage } from "node:http";
+import { type RateLimitPolicy, rateLimitHeader, rateLimitPolicyHeader } from "@emporium/platform/ratelimit/policy";
 import type { RateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import type { Caller } from "@emporium/platform/rpc/caller";
-import type { NextFunction, Request, Response } from "express";
-import { sendProblem } from "../problem-response.js";
 
 /** The classes of limits, each from the environment (`<limit>/<window seconds>`, or `off`: undefined). */
 export interface LimitClasses {
@@ -50,30 +47,21 @@ export async function takeLimit(
   };
 }
 
-/** 429 problem+json with Retry-After (RFC 9110) and the RateLimit headers. */
-export function sendTooManyRequests(res: ServerResponse, retryAfterMs: number, instance: string): void {
-  const seconds = retryAfterSeconds(retryAfterMs);
-  res.setHeader("Retry-After", String(seconds));
-  sendProblem(
-    res,
-    httpProblem(429, "rate-limited", "Too many requests", `The rate limit is used up; retry in ${seconds} s.`, { instance }),
-  );
-}
-
 /**
  * The per-account half of the strict sign-in limit: login and sign-up
  * attempts for one email, from any number of addresses (credential stuffing
- * spreads over IPs). Runs after body parsing, before the route.
+ * spreads over IPs). Undefined when the request is not one (or the limit is
+ * off); else the outcome for that account. Needs the decoded request, so it
+ * runs after the body (REST) or inside the Connect handler.
  */
 export function accountLimit(limiter: RateLimiter, policy: RateLimitPolicy | undefined) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const email = (req.body as { email?: unknown } | undefined)?.email;
-    if (!policy || req.method !== "POST" || !ACCOUNT_PATHS.has(req.path) || typeof email !== "string") return next();
-    const outcome = await takeLimit(limiter, policy, `account:${email.normalize("NFKC").trim().toLowerCase()}`);
-    if (outcome.allowed) return next();
-    for (let i = 0; i < outcome.headers.length; i += 2) res.setHeader(String(outcome.headers[i]), String(outcome.headers[i + 1]));
-    sendTooManyRequests(res, outcome.retryAfterMs, req.originalUrl);
+  return async (procedure: string, email: unknown): Promise<(LimitOutcome & { retryAfterMs: number }) | undefined> => {
+    if (!policy || !ACCOUNT_PROCEDURES.has(procedure) || typeof email !== "string") return undefined;
+    return takeLimit(limiter, policy, `account:${email.normalize("NFKC").trim().toLowerCase()}`);
   };
 }
 
-const ACCOUNT_PATHS = new Set(["/v1/auth/login", "/v1/auth/signup"]);
+export type AccountLimit = ReturnType<typeof accountLimit>;
+
+/** Login and SignUp: the procedures whose requests name an account. */
+const ACCOUNT_PROCEDURES = new Set(["emporium.identity.v1.IdentityService.Login", "emporium.identity.v1.IdentityService.SignUp"]);

@@ -7,7 +7,6 @@ import type { Logger } from "@emporium/platform/log/logger";
 import { createStreamSlots, type StreamSlotLimits } from "@emporium/platform/resilience/stream-slots";
 import type { Caller } from "@emporium/platform/rpc/caller";
 import { retryDelayMsOf } from "@emporium/platform/rpc/retry-hint";
-import { releaseSlotEarly } from "../admission.js";
 import { sendError } from "../problem-response.js";
 import type { Query } from "../transcoding/request-json.js";
 import type { RestRoute } from "../transcoding/rest-routes.js";
@@ -56,8 +55,8 @@ interface OpenStream {
  * the answer: an error before it is a problem+json like any route's (404
  * for someone else's order), a stream that ends before it is a 204 (nothing
  * after Last-Event-ID: an EventSource stops reconnecting), and the first
- * message opens the 200 event stream. From then on the request holds no
- * admission slot, only its stream slot (per caller and per gateway).
+ * message opens the 200 event stream. A stream holds no admission slot
+ * (pipeline/admit.ts), only its stream slot (per caller and per gateway).
  * Errors after it end the stream: Unavailable (an orders instance shutting
  * down) with its retry hint, anything else with an `error` event carrying
  * the problem.
@@ -104,7 +103,6 @@ export function createEventStreams(options: EventStreamOptions): EventStreams {
         return;
       }
       openEventStream(res, options.retryMs);
-      releaseSlotEarly(res);
       for (; !next.done; next = await messages.next()) {
         const body = toJson(route.method.output, next.value as never, { useProtoFieldName: true, alwaysEmitImplicit: true }) as JsonObject;
         const data = route.responseBody === "" ? body : (body[route.responseBody] ?? {});

@@ -3,14 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { LRUCache } from "lru-cache";
 import type { ResponseCacheCounts } from "../metrics.js";
-import { setRoute } from "../tracing.js";
 
 export interface CachedResponse {
   etag: string;
   body: Buffer;
   cacheControl: string;
-  /** The route template, for the request's span name. */
-  route: string;
   /** The id of the resource in the body, to drop it when it changes. */
   resourceId: string;
   /** Its cache's hit and miss counts (the route's, made once). */
@@ -24,7 +21,6 @@ export interface CachedPage {
   body: Buffer;
   encoded: { br?: Buffer; gzip?: Buffer };
   cacheControl: string;
-  route: string;
   counts: ResponseCacheCounts;
 }
 
@@ -93,9 +89,8 @@ export function writeCachedResponse(req: IncomingMessage, res: ServerResponse, e
 function answeredNotModified(
   req: IncomingMessage,
   res: ServerResponse,
-  stored: { route: string; etag: string; cacheControl: string; counts: ResponseCacheCounts },
+  stored: { etag: string; cacheControl: string; counts: ResponseCacheCounts },
 ): boolean {
-  setRoute(res, stored.route);
   res.setHeader("ETag", stored.etag);
   res.setHeader("Cache-Control", stored.cacheControl);
   res.setHeader("Vary", "Accept-Encoding, Origin");
@@ -125,7 +120,7 @@ export function pageEtag(body: Buffer): string {
  * Answers with a cached page: 304 when If-None-Match matches, else 200 with
  * the stored bytes in the encoding the client prefers (br, then gzip; small
  * bodies as they are), compressed once per entry rather than per request.
- * `accepts` is express's `req.acceptsEncodings`.
+ * `accepts` picks the client's preferred encoding of those offered (accept-encoding.ts).
  */
 export function writeCachedPage(
   req: IncomingMessage,
@@ -148,7 +143,7 @@ export function writeCachedPage(
   writeJsonBody(res, body);
 }
 
-/** The same threshold as the gateway's compression middleware (app.ts). */
+/** The same threshold as the gateway's compression of other answers (pipeline/rest-body.ts). */
 const COMPRESS_FROM_BYTES = 1024;
 
 /**

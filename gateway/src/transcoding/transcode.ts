@@ -1,12 +1,16 @@
+import { parse as parseQuery } from "node:querystring";
 import { type DescService, fromJson, type JsonObject, toJson } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { Access } from "@emporium/gen/emporium/api/v1/http_response_pb";
 import { ValidationError } from "@emporium/platform/errors/domain-errors";
 import { httpProblem } from "@emporium/platform/errors/problem";
-import type { Request, Response } from "express";
 import { responseCacheCounts } from "../metrics.js";
-import { sendError, sendProblem } from "../problem-response.js";
+import type { EdgeContext, StageResult } from "../pipeline/context.js";
+import { edgeRefusal, refusalOf } from "../pipeline/refusal.js";
+import { acceptedEncoding } from "./accept-encoding.js";
 import { cacheNameOf } from "./cache-names.js";
+import { requiredIdempotencyKey } from "./idempotency-key.js";
 import { violationFromJsonError } from "./json-errors.js";
 import { type Query, requestJson } from "./request-json.js";
 import {
@@ -26,13 +30,10 @@ type UnaryCall = (
   options: { timeoutMs: number; signal: AbortSignal; headers: Headers; onHeader?: (headers: Headers) => void },
 ) => Promise<unknown>;
 
-// Printable ASCII without spaces, as the IETF Idempotency-Key draft's keys (UUIDs and the like).
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
 export interface TranscodeOptions {
   deadlineMs: number;
   /** Headers passed on to the internal call (request id, the verified caller). */
-  forwardHeaders: (req: Request) => Headers;
+  forwardHeaders: (ctx: EdgeContext) => Headers;
   responseCache: ResponseCache;
 }
 
@@ -64,8 +65,9 @@ export function firstPageKey(template: string, query: Query): string | undefined
  * (snake_case field names, defaults included). Cacheable routes are answered
  * from the gateway's memory when warm, with ETag / If-None-Match; updates take
  * their expected version from If-Match. A client hanging up cancels the call.
+ * Errors come back as refusals, which the pipeline writes as problem+json.
  */
-export function transcode(route: RestRoute, client: Client<DescService>, options: TranscodeOptions) {
+export function transcode(route: RestRoute, client: Client<DescService>, options: TranscodeOptions): RouteHandler {
   const call = (client as unknown as Record<string, UnaryCall>)[route.method.localName];
   if (!call) throw new Error(`client has no method ${route.method.localName}`);
   const takesExpectedVersion = hasField(route, "expected_version");
@@ -82,38 +84,40 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
   // The edge answers warm hits of public single answers before routing; reaching here is a miss of its memory.
   const countsProcessMisses = counts !== undefined && route.access === Access.UNSPECIFIED && route.httpMethod === "GET";
 
-  return async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
+  return async (ctx: EdgeContext, pathParams: Record<string, string>): Promise<StageResult> => {
+    const { req, res } = ctx;
+    const query = parseQuery(ctx.search) as Query;
+    const accepts = (encodings: string[]) => acceptedEncoding(req.headers["accept-encoding"], encodings);
     const hangUp = new AbortController();
     // Only a client that hangs up early cancels the call (an abort costs a DOMException).
     res.once("close", () => {
       if (!res.writableFinished) hangUp.abort();
     });
     const pages = options.responseCache.pages;
-    const pageKey = collection ? firstPageKey(route.path.template, req.query as Query) : undefined;
+    const pageKey = collection ? firstPageKey(route.path.template, query) : undefined;
     if (pageKey !== undefined) {
       const hit = pages.get(pageKey);
       if (hit) {
         hit.counts.process.hit();
-        writeCachedPage(req, res, hit, (encodings) => req.acceptsEncodings(encodings));
-        return;
+        writeCachedPage(req, res, hit, accepts);
+        return "answered";
       }
       pageCounts?.process.miss();
     }
     if (countsProcessMisses) counts.process.miss();
     const generation = pages.generation();
     try {
-      const json = requestJson(route, req.body, req.query as Query, pathParams);
+      const json = requestJson(route, ctx.body, query, pathParams);
       if (takesExpectedVersion) {
-        const ifMatch = req.get("if-match");
+        const ifMatch = req.headers["if-match"];
         const version = ifMatch === undefined ? undefined : versionFromEtag(ifMatch);
         if (version === undefined) {
-          sendProblem(
-            res,
+          return edgeRefusal(
+            Code.FailedPrecondition,
             httpProblem(428, "precondition-required", "Precondition required", "Send If-Match with the ETag of the version you changed.", {
-              instance: req.originalUrl,
+              instance: ctx.url,
             }),
           );
-          return;
         }
         json.expected_version = version.toString();
       }
@@ -126,8 +130,8 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
       const fields = requestedFields(input);
       // The ETag needs the version even when the client did not ask for it.
       if (route.cache && input.fields && fields.length > 0 && !fields.includes("version")) input.fields.paths = [...fields, "version"];
-      const headers = options.forwardHeaders(req);
-      if (route.idempotencyKeyRequired) headers.set("idempotency-key", idempotencyKeyOf(req));
+      const headers = options.forwardHeaders(ctx);
+      if (route.idempotencyKeyRequired) headers.set("idempotency-key", requiredIdempotencyKey(req.headers["idempotency-key"]));
       const output = await call.call(client, input, {
         timeoutMs: options.deadlineMs,
         signal: hangUp.signal,
@@ -149,12 +153,11 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           body: bytes,
           encoded: {},
           cacheControl: pageCacheControl,
-          route: route.path.template,
           counts: pageCounts as NonNullable<typeof pageCounts>,
         };
         if (pageKey !== undefined) pages.set(pageKey, page, pageCache.maxAgeSeconds * 1_000, generation);
-        writeCachedPage(req, res, page, (encodings) => req.acceptsEncodings(encodings));
-        return;
+        writeCachedPage(req, res, page, accepts);
+        return "answered";
       }
       if (route.cache && cacheControl && version !== undefined) {
         // Stored only for public GET routes: the edge listener answers them before any access check.
@@ -163,33 +166,25 @@ export function transcode(route: RestRoute, client: Client<DescService>, options
           etag: etagOf(String(version), body),
           body,
           cacheControl,
-          route: route.path.template,
           resourceId: String(valueAt(whole, "id") ?? ""),
           counts: counts as NonNullable<typeof counts>,
         };
-        if (route.access === Access.UNSPECIFIED) options.responseCache.set(req.originalUrl, entry, route.cache.maxAgeSeconds * 1_000);
+        if (route.access === Access.UNSPECIFIED) options.responseCache.set(ctx.url, entry, route.cache.maxAgeSeconds * 1_000);
         writeCachedResponse(req, res, entry);
-        return;
+        return "answered";
       }
       // Private or one-off answers (tokens, orders) must not be kept by any cache (RFC 6749 §5.1, RFC 9111).
       res.setHeader("Cache-Control", "no-store");
-      res.status(route.successStatus).json(payload);
+      const bytes = Buffer.from(JSON.stringify(payload));
+      res.writeHead(route.successStatus, { "Content-Type": "application/json; charset=utf-8", "Content-Length": bytes.length });
+      res.end(bytes);
+      return "answered";
     } catch (error) {
-      if (!res.headersSent && !hangUp.signal.aborted) sendError(res, error, req.originalUrl);
+      if (res.headersSent || hangUp.signal.aborted) return "answered";
+      return refusalOf(error, ctx.url);
     }
   };
 }
 
-/** The request's Idempotency-Key header, or a 400 naming it. */
-function idempotencyKeyOf(req: Request): string {
-  const key = req.get("idempotency-key");
-  if (key === undefined || key === "") {
-    throw new ValidationError([
-      { field: "Idempotency-Key", description: "header is required for this operation (a unique key per operation, e.g. a UUID)" },
-    ]);
-  }
-  if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new ValidationError([{ field: "Idempotency-Key", description: "must be 1 to 255 printable ASCII characters without spaces" }]);
-  }
-  return key;
-}
+/** Serves one REST route with the pipeline's context and the path's variables. */
+export type RouteHandler = (ctx: EdgeContext, pathParams: Record<string, string>) => Promise<StageResult>;

@@ -186,17 +186,25 @@ test("API8:2023 Security Misconfiguration — headers, CORS allow-list, no banne
 });
 
 test("API9:2023 Improper Inventory Management — only the mapped public API is reachable", async () => {
-  for (const path of [
-    "/emporium.inventory.v1.InventoryService/BatchGetStock",
-    "/emporium.identity.v1.IdentityService/Login",
-    "/emporium.catalog.v1.CatalogService/UpdateProduct",
-    "/grpc.health.v1.Health/Check",
-    "/v1/inventory",
-    "/v2/products",
-  ]) {
+  // Internal RPCs, over Connect: unimplemented (HTTP 404), whatever their service.
+  for (const path of ["/emporium.inventory.v1.InventoryService/BatchGetStock", "/grpc.health.v1.Health/Check"]) {
     const response = await request(url(path), { method: "POST", json: {} });
     assert.equal(response.status, 404, path);
+    assert.equal(response.body.code, "unimplemented", path);
   }
+  // Paths that are no route.
+  for (const path of ["/v1/inventory", "/v2/products"]) {
+    const response = await request(url(path), { method: "POST", json: {} });
+    assert.equal(response.status, 404, path);
+    assert.equal(response.body.type, "https://emporium.dev/problems/not-found", path);
+  }
+  // Public RPCs are on Connect too, under their REST routes' rules: a login needs its fields, a catalog write a token.
+  const login = await request(url("/emporium.identity.v1.IdentityService/Login"), { method: "POST", json: {} });
+  assert.equal(login.status, 400);
+  assert.equal(login.body.code, "invalid_argument");
+  const write = await request(url("/emporium.catalog.v1.CatalogService/UpdateProduct"), { method: "POST", json: {} });
+  assert.equal(write.status, 401);
+  assert.equal(write.body.code, "unauthenticated");
 });
 
 test("API10:2023 Unsafe Consumption of APIs — a hanging payment provider is bounded, and charges exactly once when it answers", async () => {
