@@ -11,4 +11,5 @@ bash deploy/local/infra.sh up
 source deploy/local/env.sh
 echo "[emporium] building…"
 tsc -b
+npm run --silent build:storefront
 exec node deploy/local/start.mjs

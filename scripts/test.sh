@@ -21,8 +21,14 @@ step "generated code drift"
 bash scripts/check-generated.sh
 
 step "typecheck and build (tsc -b, from clean: no stale output of a moved or deleted file runs)"
-rm -rf gen/dist platform/dist services/*/dist gateway/dist tests/dist bench/dist
+rm -rf gen/dist platform/dist services/*/dist gateway/dist gateway/client/dist gateway/storefront/dist tests/dist bench/dist
 tsc -b
+
+step "storefront (vite build into gateway/storefront/dist, served by the gateway at /)"
+npm run --silent build:storefront
+
+step "chromium for the storefront's browser test (Debian package, installed once when /usr/bin/chromium is missing)"
+bash deploy/local/chromium.sh
 
 step "OpenAPI document: docs/openapi.json is what the gateway serves, and Redocly's linter accepts it"
 node gateway/dist/src/openapi/write-cli.js --check
@@ -46,4 +52,5 @@ node --disable-warning=TimeoutNegativeWarning --test --test-reporter=spec --test
   'platform/dist/test/**/*.test.js' \
   'services/*/dist/test/**/*.test.js' \
   'gateway/dist/test/**/*.test.js' \
+  'gateway/client/dist/test/**/*.test.js' \
   'tests/dist/test/**/!(*.slow).test.js'

@@ -29,6 +29,7 @@ import { createGatewayPipeline } from "./pipeline/gateway-pipeline.js";
 import { accountLimit } from "./ratelimit/edge-limits.js";
 import { httpRequestDurations } from "./request-metrics.js";
 import { createEventStreams } from "./sse/event-streams.js";
+import { storefrontFiles } from "./storefront/static-files.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
 // Every RPC ends with reasonless aborts; one shared AbortError serves them (platform/src/rpc/shared-abort-reason.ts).
@@ -117,6 +118,9 @@ const { listener, routes, procedures } = createGatewayPipeline({
   bodyLimit: config.GATEWAY_BODY_LIMIT,
   bodyLimitBytes: byteSize(config.GATEWAY_BODY_LIMIT),
   eventStreams,
+  storefront: storefrontFiles({
+    onMissing: (dir) => logger.warn({ dir }, "storefront not built (npm run build:storefront); / is a 404"),
+  }),
 });
 const server = createServer(listener);
 server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {

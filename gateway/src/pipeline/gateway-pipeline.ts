@@ -13,6 +13,8 @@ import type { Readiness } from "../operations.js";
 import type { AccountLimit, LimitClasses } from "../ratelimit/edge-limits.js";
 import type { RequestObserver } from "../request-observer.js";
 import type { EventStreams } from "../sse/event-streams.js";
+import type { StorefrontFiles } from "../storefront/static-files.js";
+import { storefront } from "../storefront/storefront-stage.js";
 import type { ResponseCache } from "../transcoding/response-cache.js";
 import { type RestRoute, restRoutesOf } from "../transcoding/rest-routes.js";
 import { type RouteHandler, transcode } from "../transcoding/transcode.js";
@@ -61,6 +63,8 @@ export interface GatewayPipelineDeps {
    * such a route in the table stops the gateway at start-up.
    */
   eventStreams?: EventStreams;
+  /** The storefront's files at / (storefront/static-files.ts). */
+  storefront?: StorefrontFiles;
 }
 
 /** The request id and the verified caller, passed on to every internal call (never a client's own caller headers). */
@@ -104,6 +108,7 @@ export function createGatewayPipeline(deps: GatewayPipelineDeps) {
     apiDocsPages(routes),
     classify(routes, procedures),
     observe(deps.observer),
+    ...(deps.storefront ? [storefront(deps.storefront)] : []),
     authenticate(deps.tokens, deps.logger),
     rateLimit(deps.limiter, deps.limits),
     refuseBadToken,
