@@ -50,7 +50,7 @@ export const statusHistoryStore = {
   /** The order's changes after `sequence`, oldest first. */
   async changesAfter(db: Queryable, orderId: string, sequence: number): Promise<StatusChange[]> {
     const { rows } = await db.query<ChangeRow>(
-      `SELECT ${COLUMNS} FROM order_status_history WHERE order_id = $1 AND sequence > $2 ORDER BY sequence`,
+      `SELECT ${COLUMNS} FROM order_status_history WHERE order_id = $1 AND sequence > $2::bigint ORDER BY sequence`,
       [orderId, sequence],
     );
     return rows.map(toChange);
