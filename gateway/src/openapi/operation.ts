@@ -45,7 +45,9 @@ function responseSchemaOf(route: RestRoute, schemas: MessageSchemas): JsonSchema
  * take the `schema` of an event stream: the parsed event's fields, its
  * `data` a JSON text of the response message (contentMediaType /
  * contentSchema), or of a problem in an `error` event (sse/event-streams.ts
- * sends one when a stream fails after it opened).
+ * sends one when a stream fails after it opened). Every parsed event has a
+ * type: an event without an `event:` line is a "message" (the SSE
+ * standard), so `event` is required and tells the two apart.
  */
 export function eventSchemaOf(message: JsonSchema): JsonSchema {
   const data = (schema: JsonSchema) => ({ type: "string", contentMediaType: "application/json", contentSchema: schema });
@@ -53,7 +55,7 @@ export function eventSchemaOf(message: JsonSchema): JsonSchema {
     oneOf: [
       {
         type: "object",
-        required: ["data"],
+        required: ["event", "data"],
         properties: {
           event: { const: "message" },
           id: { type: "string", pattern: "^[0-9]+$", description: "The sequence number, to resume after with Last-Event-ID." },
