@@ -130,3 +130,29 @@ export async function invariantsOnceSettled(stack: Stack, ids: string[], onHandB
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/**
+ * One order through the whole saga, retried until accepted: afterwards every
+ * consumer has joined its group and the catalog answers prices warm, so a
+ * test may stop inventory (a cold price on a busy machine can pass orders'
+ * deadline).
+ */
+export async function firstOrderThrough(stack: Stack, who: SignedIn): Promise<void> {
+  const first = await stack.waitFor(
+    () => placeOrder(stack, who, [{ product_id: "p-000001", quantity: 1 }]).catch(() => undefined),
+    "a first order to be accepted",
+  );
+  await settled(stack, who, first);
+}
+
+/** An order that stays PENDING while inventory is stopped (SIGSTOP); `go` lets the saga run on. */
+export async function heldOrder(stack: Stack, who: SignedIn, productId: string): Promise<{ id: string; go: () => void }> {
+  stack.group.signal("inventory", "SIGSTOP");
+  const go = () => stack.group.signal("inventory", "SIGCONT");
+  try {
+    return { id: await placeOrder(stack, who, [{ product_id: productId, quantity: 1 }]), go };
+  } catch (error) {
+    go();
+    throw error;
+  }
+}

@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { retryDelayMsOf } from "@emporium/platform/rpc/retry-hint";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { placeOrder, settled } from "../../src/harness/saga.js";
+import { firstOrderThrough, heldOrder, settled } from "../../src/harness/saga.js";
 import { eventsOf, openSse, type SseItem } from "../../src/harness/sse.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 import { ordersAt, steps, watch } from "../../src/harness/watch.js";
@@ -16,33 +16,18 @@ let alice: SignedIn;
 before(async () => {
   stack = await startStack({ env: ENV });
   alice = await signUp(stack.gatewayUrl);
-  const first = await stack.waitFor(
-    () => placeOrder(stack, alice, [{ product_id: "p-000001", quantity: 1 }]).catch(() => undefined),
-    "a first order to be accepted",
-  );
-  await settled(stack, alice, first);
+  await firstOrderThrough(stack, alice);
 });
 after(async () => {
   await stack?.stop();
 });
-
-async function heldOrder(productId: string) {
-  stack.group.signal("inventory", "SIGSTOP");
-  const go = () => stack.group.signal("inventory", "SIGCONT");
-  try {
-    return { id: await placeOrder(stack, alice, [{ product_id: productId, quantity: 1 }]), go };
-  } catch (error) {
-    go();
-    throw error;
-  }
-}
 
 const isEvent = (item: SseItem) => item.kind === "event";
 const eventsUrl = (base: string, id: string) => `${base}/v1/orders/${id}/events`;
 
 test("SIGTERM to the orders instance serving a watch: Unavailable with a RetryInfo; resumed on another instance, nothing is missed", async () => {
   const second = await stack.startExtraOrders(ENV);
-  const { id, go } = await heldOrder("p-000002");
+  const { id, go } = await heldOrder(stack, alice, "p-000002");
   try {
     const stream = watch(ordersAt(second.url), alice, id);
     assert.deepEqual(steps([(await stream.next()) as never]), [[1, "PENDING"]]);
@@ -68,7 +53,7 @@ test("SIGTERM to the orders instance serving a watch: Unavailable with a RetryIn
 });
 
 test("SIGTERM to the orders service behind an SSE stream: the gateway ends it with the service's retry hint; a reconnect resumes", async () => {
-  const { id, go } = await heldOrder("p-000003");
+  const { id, go } = await heldOrder(stack, alice, "p-000003");
   try {
     const stream = await openSse(eventsUrl(stack.gatewayUrl, id), alice.auth);
     assert.equal(stream.status, 200);
@@ -106,7 +91,7 @@ test("SIGTERM to the orders service behind an SSE stream: the gateway ends it wi
 
 test("SIGTERM to the gateway serving an SSE stream: it ends with a retry hint; the client resumes at another gateway, missing nothing", async () => {
   const second = await stack.startExtraGateway(ENV);
-  const { id, go } = await heldOrder("p-000004");
+  const { id, go } = await heldOrder(stack, alice, "p-000004");
   try {
     const stream = await openSse(eventsUrl(second.url, id), alice.auth);
     assert.equal(stream.status, 200);

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
 import { request } from "../../src/harness/http.js";
-import { placeOrder, settled } from "../../src/harness/saga.js";
+import { firstOrderThrough, heldOrder, placeOrder, settled } from "../../src/harness/saga.js";
 import { eventsOf, openSse, type SseItem } from "../../src/harness/sse.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 
@@ -22,13 +22,7 @@ before(async () => {
     },
   });
   alice = await signUp(stack.gatewayUrl);
-  // One order through the whole saga first: every consumer has joined its group before a test stops
-  // inventory, and the catalog answers prices warm (a cold one on a busy machine can pass orders' deadline).
-  const first = await stack.waitFor(
-    () => placeOrder(stack, alice, [{ product_id: "p-000001", quantity: 1 }]).catch(() => undefined),
-    "a first order to be accepted",
-  );
-  await settled(stack, alice, first);
+  await firstOrderThrough(stack, alice);
 });
 after(async () => {
   await stack?.stop();
@@ -37,22 +31,8 @@ after(async () => {
 const eventsUrl = (id: string, query = "") => `${stack.gatewayUrl}/v1/orders/${id}/events${query}`;
 const isEvent = (item: SseItem) => item.kind === "event";
 
-/** An order that stays PENDING while inventory is stopped; `go` lets the saga run on. */
-async function heldOrder(who: SignedIn, productId = "p-000001") {
-  stack.group.signal("inventory", "SIGSTOP");
-  try {
-    return {
-      id: await placeOrder(stack, who, [{ product_id: productId, quantity: 1 }]),
-      go: () => stack.group.signal("inventory", "SIGCONT"),
-    };
-  } catch (error) {
-    stack.group.signal("inventory", "SIGCONT");
-    throw error;
-  }
-}
-
 test("an SSE client sees PENDING → AWAITING_PAYMENT → CONFIRMED with increasing ids, then the stream ends", async () => {
-  const { id, go } = await heldOrder(alice);
+  const { id, go } = await heldOrder(stack, alice, "p-000001");
   let items: SseItem[];
   const stream = await openSse(eventsUrl(id), alice.auth);
   try {
@@ -120,7 +100,7 @@ test("a reconnect with Last-Event-ID (or ?after_sequence=) sends only what came 
 });
 
 test("a stream sends heartbeat comments while the order waits", async () => {
-  const { id, go } = await heldOrder(alice);
+  const { id, go } = await heldOrder(stack, alice, "p-000001");
   const stream = await openSse(eventsUrl(id), alice.auth);
   try {
     await stream.until(isEvent);
@@ -163,7 +143,7 @@ test("401 without a token, 404 for another customer's order or an unknown one, 4
 test("open streams are bounded per caller (429 too-many-streams) and per gateway (503 streams-at-capacity), and hold no read slot", async () => {
   const bob = await signUp(stack.gatewayUrl);
   const carol = await signUp(stack.gatewayUrl);
-  const { id: aliceOrder, go } = await heldOrder(alice);
+  const { id: aliceOrder, go } = await heldOrder(stack, alice, "p-000001");
   const opened: Awaited<ReturnType<typeof openSse>>[] = [];
   try {
     const bobOrder = await placeOrder(stack, bob, [{ product_id: "p-000004", quantity: 1 }]);

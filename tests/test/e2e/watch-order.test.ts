@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorReasonOf, fieldViolationsOf } from "@emporium/platform/errors/error-mapping";
 import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { placeOrder, settled } from "../../src/harness/saga.js";
+import { firstOrderThrough, heldOrder, placeOrder, settled } from "../../src/harness/saga.js";
 import { type Stack, startStack } from "../../src/harness/stack.js";
 import { asCustomer, ordersAt, steps, watch } from "../../src/harness/watch.js";
 
@@ -16,28 +16,11 @@ before(async () => {
   stack = await startStack({ env: { ORDERS_WATCH_MAX_STREAMS_PER_CALLER: "2", ORDERS_WATCH_MAX_STREAMS: "3" } });
   alice = await signUp(stack.gatewayUrl);
   orders = ordersAt(stack.ordersUrl);
-  // One order through the whole saga first: consumers have joined and prices are warm before a test stops inventory.
-  const first = await stack.waitFor(
-    () => placeOrder(stack, alice, [{ product_id: "p-000001", quantity: 1 }]).catch(() => undefined),
-    "a first order to be accepted",
-  );
-  await settled(stack, alice, first);
+  await firstOrderThrough(stack, alice);
 });
 after(async () => {
   await stack?.stop();
 });
-
-/** An order that stays PENDING while inventory is stopped; `go` lets the saga run on. */
-async function heldOrder(who: SignedIn, productId = "p-000005") {
-  stack.group.signal("inventory", "SIGSTOP");
-  const go = () => stack.group.signal("inventory", "SIGCONT");
-  try {
-    return { id: await placeOrder(stack, who, [{ product_id: productId, quantity: 1 }]), go };
-  } catch (error) {
-    go();
-    throw error;
-  }
-}
 
 const refusal = async (promise: Promise<unknown>) => {
   try {
@@ -49,7 +32,7 @@ const refusal = async (promise: Promise<unknown>) => {
 };
 
 test("WatchOrder sends the order as it stands, then every change with the next sequence, and ends after the terminal one", async () => {
-  const { id, go } = await heldOrder(alice);
+  const { id, go } = await heldOrder(stack, alice, "p-000005");
   const stream = watch(orders, alice, id);
   try {
     const first = await stream.next();
@@ -100,7 +83,7 @@ test("only the owner can watch: someone else's order and an unknown one are NotF
 test("open watches are bounded per caller and per instance: ResourceExhausted, saying which", async () => {
   const bob = await signUp(stack.gatewayUrl);
   const carol = await signUp(stack.gatewayUrl);
-  const { id, go } = await heldOrder(alice);
+  const { id, go } = await heldOrder(stack, alice, "p-000005");
   const open: ReturnType<typeof watch>[] = [];
   try {
     const bobs = await placeOrder(stack, bob, [{ product_id: "p-000007", quantity: 1 }]);
@@ -141,7 +124,7 @@ test("open watches are bounded per caller and per instance: ResourceExhausted, s
 
 test("with two orders instances, a watcher on one sees the change the other applies", async () => {
   const second = await stack.startExtraOrders({ ORDERS_WATCH_MAX_STREAMS_PER_CALLER: "2", ORDERS_WATCH_MAX_STREAMS: "3" });
-  const { id, go } = await heldOrder(alice, "p-000008");
+  const { id, go } = await heldOrder(stack, alice, "p-000008");
   const onSecond = watch(ordersAt(second.url), alice, id);
   try {
     assert.deepEqual(steps([(await onSecond.next()) as never]), [[1, "PENDING"]]);
