@@ -123,18 +123,11 @@ const { listener, routes, procedures } = createGatewayPipeline({
   }),
 });
 const server = createServer(listener);
-server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
-  const { port } = server.address() as AddressInfo;
-  logger.info(
-    { port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`), procedures: [...procedures.keys()] },
-    `gateway listening on http://localhost:${port} (REST and Connect)`,
-  );
-});
 server.keepAliveTimeout = 65_000;
 const metricsServer = createMetricsServer(registry, logger);
-const metricsPort = await metricsServer.listen(config.METRICS_PORT, config.GATEWAY_HOST);
-if (metricsPort !== undefined) logger.info({ port: metricsPort }, `metrics on http://localhost:${metricsPort}/metrics`);
 
+// Before listening: from the moment the gateway can answer /readyz, a stop
+// request drains it (rather than the default action killing it).
 onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
   {
     name: "http",
@@ -160,3 +153,13 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
   { name: "redis", run: async () => void (await redis.quit().catch(() => undefined)) },
   { name: "telemetry", run: shutdownTelemetry },
 ]);
+
+server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    { port, routes: routes.map((r) => `${r.httpMethod} ${r.path.template}`), procedures: [...procedures.keys()] },
+    `gateway listening on http://localhost:${port} (REST and Connect)`,
+  );
+});
+const metricsPort = await metricsServer.listen(config.METRICS_PORT, config.GATEWAY_HOST);
+if (metricsPort !== undefined) logger.info({ port: metricsPort }, `metrics on http://localhost:${metricsPort}/metrics`);

@@ -97,9 +97,15 @@ export interface RunningService {
 /**
  * Starts one service process: its database (created and migrated), Kafka
  * topics, outbox relay, event consumer and RPC server, in that order, and
- * knows how to stop them in the reverse order.
+ * knows how to stop them in the reverse order. `onStarting` is called once
+ * the logger exists, before anything is served (run-service.ts installs the
+ * signal handler there).
  */
-export async function startService(definition: ServiceDefinition, env = process.env): Promise<RunningService> {
+export async function startService(
+  definition: ServiceDefinition,
+  env = process.env,
+  onStarting?: (early: { logger: Logger; shutdownTimeoutMs: number }) => void,
+): Promise<RunningService> {
   shareDefaultAbortReason();
   const config = loadConfig(
     {
@@ -119,6 +125,7 @@ export async function startService(definition: ServiceDefinition, env = process.
     env,
   );
   const logger = createLogger(definition.name, config.LOG_LEVEL);
+  onStarting?.({ logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME);
   const pool = createPool(databaseUrl(config.DATABASE_URL, config.DATABASE_NAME), definition.name, config.DATABASE_POOL_MAX);
   const applied = await migrate(pool, [platformMigrations, { name: definition.name, dir: definition.migrationsDir }]);

@@ -148,9 +148,8 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     /**
      * Starts one more orders instance on the same database, topics and
      * consumer group; resolves once it has started completely: it serves,
-     * and its consumer has joined (its /metrics has the consumer's lag), after
-     * which it handles SIGTERM gracefully. A process still joining its
-     * consumer group has no SIGTERM handler yet (run-service.ts), and dies at once.
+     * and its consumer has joined (its /metrics has the consumer's lag), so
+     * it takes its share of the partitions from then on.
      */
     async startExtraOrders(env: Record<string, string> = {}) {
       const extra = await startExtra("orders", "ordersPort", env);

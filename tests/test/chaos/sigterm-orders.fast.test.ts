@@ -58,3 +58,21 @@ test("a call orders refuses as it shuts down (HTTP/2 REFUSED_STREAM, never proce
   assert.equal(processed.size, 0, "orders never processed a call it refused");
   assert.deepEqual(refused.map(unexpectedAnswer).filter(Boolean), []);
 });
+
+// Was a flaw until the handler moved before start-up (run-service.ts): a
+// service serves RPCs before its consumer has joined the group, and a stop in
+// that window met no handler, so the default action killed the process mid-start.
+test("SIGTERM to orders while its consumer still joins the group (it already serves RPCs) drains it and stops it once", async () => {
+  stack.group.signal("orders", "SIGTERM");
+  await stack.group.exited("orders");
+  // Resolves once orders serves RPCs; rejoining the group (a rebalance) takes longer.
+  await stack.restart("orders");
+  const from = stack.logs.length;
+  stack.group.signal("orders", "SIGTERM");
+  await stack.group.exited("orders");
+  const own = stack.logs.slice(from).filter((line) => line.startsWith("[orders]"));
+
+  assert.equal(own.filter((line) => line.includes('"msg":"shutting down"')).length, 1, own.join("\n"));
+  assert.equal(own.filter((line) => line.includes('"msg":"stopped"')).length, 1, own.join("\n"));
+  await stack.restart("orders");
+});
