@@ -1,5 +1,6 @@
 import pg from "pg";
 import { takeAfterCommit } from "./after-commit.js";
+import { TracedClient } from "./traced-client.js";
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -12,7 +13,7 @@ export function databaseUrl(serverUrl: string, database: string): string {
 }
 
 export function createPool(url: string, applicationName: string, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max });
+  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max, Client: TracedClient });
   // An idle client losing its connection must not crash the process; the
   // pool drops it and the next query gets a fresh one.
   pool.on("error", () => undefined);

@@ -1,16 +1,12 @@
 /**
- * Loaded before the application with `node --import` so that the
- * instrumented library (pg) is patched before anything
- * imports them; in an ES module app instrumentations silently do nothing
- * otherwise. Exporting follows the standard OTEL_* variables (OTLP over HTTP
+ * Loaded before the application with `node --import`: the tracer provider
+ * exists before any span is made. No library is patched (no loader hook, no
+ * instrumentations): RPC, Kafka and gateway spans are ours, and so are SQL
+ * spans (db/traced-client.ts). Exporting follows the standard OTEL_* variables (OTLP over HTTP
  * to localhost:4318 by default); with no collector listening the process runs
  * on and the spans are dropped.
  */
-import { register } from "node:module";
-import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-
-register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 
 // The production default: keep one request's trace in ten, decided once at
 // the edge (the root) and followed by every hop after it (parent-based), so
@@ -33,14 +29,11 @@ process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ||= "128";
 process.env.OTEL_METRICS_EXPORTER ??= "none";
 process.env.OTEL_LOGS_EXPORTER ??= "none";
 
-// No http/express instrumentation: they cost the gateway half of its
-// throughput (docs/benchmarks.md); the gateway makes its own server span
-// (gateway/src/tracing.ts), and RPC and Kafka spans are ours anyway.
-const sdk = new NodeSDK({
-  // requireParentSpan: a query outside any request or event (a relay's poll,
-  // a worker's claim, a pool's housekeeping) is not a trace of its own.
-  instrumentations: [new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true })],
-});
+// No instrumentation packages: http's cost the gateway half of its
+// throughput (docs/benchmarks.md), and pg's patches through a loader hook
+// that every import of the process then goes through. The gateway makes its
+// own server span (gateway/src/tracing.ts); RPC, Kafka and SQL spans are ours.
+const sdk = new NodeSDK({ instrumentations: [] });
 sdk.start();
 
 /** Flushes and stops the SDK; called last in graceful shutdown. */
