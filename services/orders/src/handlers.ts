@@ -83,37 +83,37 @@ export function createOrderHandlers({
       validateLines(lines);
       const customerId = requireCaller(ctx.requestHeader).userId;
       const key = ctx.requestHeader.get(IDEMPOTENCY_KEY_HEADER);
-      // Priced while the transaction opens and takes the key (the catalog
-      // answers from its cache in about the time of those round trips), so
-      // the connection barely waits for it. A failure is kept, not thrown,
-      // until the key had its say: a replay needs no prices, and a retry
-      // of a request still in flight is a 409 at once.
-      const prices = products.pricesOf(lines.map((line) => line.productId)).then(
-        (found) => ({ found }),
-        (error: unknown) => ({ error }),
-      );
-      return withTransaction(pool, async (tx) => {
-        const once = key
-          ? await idempotency.begin(tx, customerId, key, "CreateOrder", toBinary(CreateOrderRequestSchema, request))
-          : undefined;
-        if (once?.replay) {
-          ctx.responseHeader.set(IDEMPOTENT_REPLAYED_HEADER, "true");
-          return fromBinary(CreateOrderResponseSchema, once.replay);
-        }
-        const priced = await prices;
-        if ("error" in priced) throw priced.error;
-        const order = newOrder(randomUUID(), customerId, priceLines(lines, priced.found), new Date());
-        trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
-        const names = new Map([...priced.found].map(([id, product]) => [id, product.name]));
-        const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order, names) });
-        // The order, its lines, its OrderPlaced event and the key's record: one round trip.
-        await runTogether(tx, [
-          ...store.insertStatements(order),
-          orderPlacedEvent(topics.orders, order),
-          ...(once ? [once.record(toBinary(CreateOrderResponseSchema, response))] : []),
-        ]);
+      const once = key
+        ? { callerId: customerId, key, operation: "CreateOrder", request: toBinary(CreateOrderRequestSchema, request) }
+        : undefined;
+      const replayed = (replay: Uint8Array) => {
+        ctx.responseHeader.set(IDEMPOTENT_REPLAYED_HEADER, "true");
+        return fromBinary(CreateOrderResponseSchema, replay);
+      };
+      // Priced first (from memory, as a rule): then the order is known
+      // before it touches the database, and it is written in one statement.
+      let found: Map<string, PricedProduct>;
+      try {
+        found = await products.pricesOf(lines.map((line) => line.productId));
+      } catch (error) {
+        // A replay needs no prices.
+        const replay = once && (await idempotency.replayOf(pool, once));
+        if (replay) return replayed(replay);
+        throw error;
+      }
+      const order = newOrder(randomUUID(), customerId, priceLines(lines, found), new Date());
+      trace.getActiveSpan()?.setAttribute("emporium.orders.order_id", order.id);
+      const names = new Map([...found].map(([id, product]) => [id, product.name]));
+      const response = create(CreateOrderResponseSchema, { order: toProtoOrder(order, names) });
+      // The order, its lines, its OrderPlaced event and the key's record:
+      // one statement, all or nothing, without BEGIN and COMMIT.
+      const writes = [...store.insertStatements(order), orderPlacedEvent(topics.orders, order)];
+      if (!once) {
+        await runTogether(pool, writes);
         return response;
-      });
+      }
+      const { replay } = await idempotency.inOneStatement(pool, once, toBinary(CreateOrderResponseSchema, response), writes);
+      return replay ? replayed(replay) : response;
     },
 
     async cancelOrder(request, ctx) {

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { withTransaction } from "@emporium/platform/db/pool";
+import { runTogether } from "@emporium/platform/db/statement";
 import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
-import { idempotencyStore } from "../src/store/idempotency-store.js";
+import { idempotencyStore, KEY_IN_FLIGHT, keyRecordedAlready } from "../src/store/idempotency-store.js";
 
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 before(async () => {
@@ -47,4 +48,29 @@ test("one holder of a key's lock at a time; other callers' keys are independent"
     a.release();
     b.release();
   }
+});
+
+test("taking and recording a key in one statement: in flight is EM409, recorded already is the key's unique violation, and neither writes", async () => {
+  const stored = { requestHash: Buffer.from("h"), response: Buffer.from("first") };
+  const work = { text: "INSERT INTO idempotency_keys (caller_id, key, request_hash, response) VALUES ('work', $1, '', '')", values: ["w"] };
+  const holder = await db.pool.connect();
+  try {
+    await holder.query("BEGIN");
+    assert.equal(await idempotencyStore.tryLock(holder, "c3", "k"), true);
+    await assert.rejects(runTogether(db.pool, [idempotencyStore.takeAndSaveStatement("c3", "k", stored), work]), { code: KEY_IN_FLIGHT });
+    await holder.query("COMMIT");
+  } finally {
+    holder.release();
+  }
+  await runTogether(db.pool, [idempotencyStore.takeAndSaveStatement("c3", "k", stored)]);
+  const again = await runTogether(db.pool, [
+    idempotencyStore.takeAndSaveStatement("c3", "k", { ...stored, response: Buffer.from("x") }),
+    work,
+  ]).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.ok(keyRecordedAlready(again), String(again));
+  assert.equal((await idempotencyStore.find(db.pool, "c3", "k"))?.response.toString(), "first");
+  assert.equal((await db.pool.query("SELECT 1 FROM idempotency_keys WHERE caller_id = 'work'")).rowCount, 0, "the work ran with neither");
 });

@@ -67,22 +67,27 @@ test("keys are scoped to the caller: another customer's same key is their own or
   assert.notEqual(JSON.parse(theirs.text).id, JSON.parse(mine.text).id);
 });
 
-test("a retry while the first request is still in flight is a 409", async () => {
+test("a retry while the first request is still in flight is a 409, and once the first has finished it is a replay", async () => {
   const key = randomUUID();
-  // The first request waits on the catalog's prices, holding the key (a product this stack has
-  // not priced yet: orders keeps the prices it saw).
-  stack.group.signal("catalog", "SIGSTOP");
+  // The first request's statement holds the key's lock while it runs (a few ms: CreateOrder is one
+  // statement); a test connection holds it the same way, for as long as the test needs.
+  const orders = stack.pool("orders");
+  const first = await orders.connect();
   try {
-    const first = post(alice, key, order("p-000150"));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const retry = await post(alice, key, order("p-000150"));
+    await first.query("BEGIN");
+    await first.query("SELECT idempotency_key_lock($1)", [`${alice.userId}:${key}`]);
+    const retry = await post(alice, key, order());
     assert.equal(retry.status, 409);
     assert.equal(JSON.parse(retry.text).type, "https://emporium.dev/problems/conflict");
-    stack.group.signal("catalog", "SIGCONT");
-    assert.equal((await first).status, 202);
+    await first.query("ROLLBACK");
   } finally {
-    stack.group.signal("catalog", "SIGCONT");
+    first.release();
+    await orders.end();
   }
+  // The lock is gone with its transaction: the key is free again, then recorded.
+  const taken = await post(alice, key, order());
+  assert.equal(taken.status, 202);
+  assert.equal((await post(alice, key, order())).headers.get("idempotent-replayed"), "true");
 });
 
 test("50 concurrent POSTs with one key create one order", async () => {
