@@ -15,7 +15,8 @@ import pg from "pg";
 const tracer = trace.getTracer("@emporium/platform/db");
 
 type Callback = (error: Error | null, result?: unknown) => void;
-type Query = (this: pg.Client, ...args: unknown[]) => unknown;
+/** pg's `Client.query(config, values?, callback?)`, where `values` may be the callback. */
+type Query = (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) => unknown;
 
 /**
  * A pg client whose statements are CLIENT spans of the trace they run in, and
@@ -35,10 +36,16 @@ export class TracedClient extends pg.Client {}
 
 const plainQuery = pg.Client.prototype.query as unknown as Query;
 
-(TracedClient.prototype as unknown as { query: Query }).query = function tracedQuery(this: pg.Client, ...args: unknown[]) {
-  if (!trace.getActiveSpan()?.isRecording()) return plainQuery.apply(this, args);
-  const text = queryText(args[0]);
-  if (text === undefined) return plainQuery.apply(this, args); // a Submittable (cursor, stream): not traced
+(TracedClient.prototype as unknown as { query: Query }).query = function tracedQuery(
+  this: pg.Client,
+  config: unknown,
+  values?: unknown,
+  callback?: unknown,
+) {
+  // The fixed arity (no rest arguments) keeps this check as cheap as it can be: it runs for every statement.
+  if (!trace.getActiveSpan()?.isRecording()) return plainQuery.call(this, config, values, callback);
+  const text = queryText(config);
+  if (text === undefined) return plainQuery.call(this, config, values, callback); // a Submittable (cursor, stream): not traced
   const operation = firstWord(text);
   const span = tracer.startSpan(`${operation} ${this.database ?? ""}`.trimEnd(), {
     kind: SpanKind.CLIENT,
@@ -52,16 +59,15 @@ const plainQuery = pg.Client.prototype.query as unknown as Query;
       [ATTR_SERVER_PORT]: this.port,
     },
   });
-  const last = args.length - 1;
-  const callback = args[last];
-  if (typeof callback === "function") {
-    args[last] = (error: Error | null, result?: unknown) => {
+  const done = typeof callback === "function" ? callback : typeof values === "function" ? values : undefined;
+  if (done) {
+    const ended: Callback = (error, result) => {
       end(span, error);
-      (callback as Callback)(error, result);
+      (done as Callback)(error, result);
     };
-    return plainQuery.apply(this, args);
+    return done === callback ? plainQuery.call(this, config, values, ended) : plainQuery.call(this, config, ended);
   }
-  const result = plainQuery.apply(this, args) as Promise<unknown>;
+  const result = plainQuery.call(this, config, values) as Promise<unknown>;
   return result.then(
     (rows) => {
       end(span, null);
