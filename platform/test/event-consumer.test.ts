@@ -27,6 +27,7 @@ const admin = createAdminSession(kafka);
 before(async () => {
   db = await scratchDatabase("consumer");
   await db.pool.query("CREATE TABLE applied (order_id text NOT NULL)");
+  await db.pool.query("CREATE TABLE read_ahead (order_ids text[] NOT NULL)");
   await ensureTopics(kafka, [topic]);
   await producer.connect();
   eventConsumer = createEventConsumer({
@@ -39,6 +40,11 @@ before(async () => {
     maxAttempts: 3,
     baseBackoffMs: 10,
     metrics: registry,
+    // Recorded in the batch's transaction: a rolled-back batch leaves no row.
+    readAhead: async (tx, events) => {
+      const ids = events.map((event) => (event as { orderId?: string }).orderId);
+      await tx.query("INSERT INTO read_ahead (order_ids) VALUES ($1)", [ids]);
+    },
     handlers: [
       on(StockReservedSchema, async (event, tx) => {
         if (event.orderId === "always-fails") throw new Error("handler bug for this input");
@@ -97,6 +103,20 @@ test("a redelivered event (same ce_id) is applied once", async () => {
   await appliedAtLeastOnce("dup-sentinel");
 
   assert.equal(await appliedCount("dup-order"), 1);
+});
+
+test("a batch applied in one transaction is read ahead once, in that transaction, with its fresh events only", async () => {
+  const again = framed("ahead-b");
+  // One key, one send: one partition's record batch, fetched and applied together.
+  await producer.send({ topic, messages: [framed("ahead-a"), again, again, framed("ahead-c")].map((m) => ({ ...m, key: "ahead" })) });
+  await appliedAtLeastOnce("ahead-c");
+
+  const { rows } = await db.pool.query<{ order_ids: string[] }>("SELECT order_ids FROM read_ahead WHERE 'ahead-a' = ANY(order_ids)");
+  assert.deepEqual(
+    rows.map((row) => row.order_ids),
+    [["ahead-a", "ahead-b", "ahead-c"]],
+  );
+  assert.equal(await appliedCount("ahead-b"), 1);
 });
 
 test("poison messages are parked on the dead-letter topic with the error, and consumption goes on", async () => {

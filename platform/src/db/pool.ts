@@ -1,6 +1,7 @@
 import pg from "pg";
 import { takeAfterCommit } from "./after-commit.js";
 import { TracedClient } from "./traced-client.js";
+import { endTransactionState } from "./transaction-state.js";
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -60,6 +61,7 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
+    endTransactionState(client);
     client.off("error", onError);
     client.release();
   }

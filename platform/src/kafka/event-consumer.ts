@@ -55,6 +55,14 @@ export interface EventConsumerOptions {
   partitionsAtOnce?: number;
   /** Where `messaging_process_duration_seconds` goes; none without it. */
   metrics?: Registry | undefined;
+  /**
+   * Runs once per batch applied in one transaction, before its handlers,
+   * with the events about to be applied (duplicates left out): one read
+   * for the whole batch instead of one per event (orders locks and reads
+   * all the batch's orders at once), kept for the handlers with
+   * db/transaction-state.ts.
+   */
+  readAhead?: ((tx: PoolClient, events: MessageShape<DescMessage>[]) => Promise<void>) | undefined;
 }
 
 /** Most messages applied in one transaction. */
@@ -260,6 +268,16 @@ export function createEventConsumer(options: EventConsumerOptions) {
                 [groupId, known.map((item) => item.meta.id)],
               );
         const fresh = new Set(rows.map((row) => row.event_id));
+        if (options.readAhead) {
+          // Each fresh event once (a redelivery may repeat it in the same batch), as the handlers will apply it.
+          const ids = new Set(fresh);
+          const applied = items.filter((item) => item.entry && item.event && ids.delete(item.meta.id));
+          if (applied.length > 1)
+            await options.readAhead(
+              tx,
+              applied.map((item) => item.event as MessageShape<DescMessage>),
+            );
+        }
         for (const [index, item] of items.entries()) {
           const span = spans[index] as Span;
           // Another consumer's event on a shared topic, or one applied before (a redelivery, or twice in this batch).

@@ -9,7 +9,7 @@ import { registerPoolMetrics } from "../db/pool-metrics.js";
 import { createAdminSession } from "../kafka/admin-session.js";
 import { type BroadcastHandler, createBroadcastListener } from "../kafka/broadcast-listener.js";
 import { createKafka, createProducer, ensureTopics, type Kafka, type Producer } from "../kafka/client.js";
-import { createEventConsumer, type EventConsumer, type HandlerEntry } from "../kafka/event-consumer.js";
+import { createEventConsumer, type EventConsumer, type EventConsumerOptions, type HandlerEntry } from "../kafka/event-consumer.js";
 import { registerOffsetMetrics } from "../kafka/offset-metrics.js";
 import { registerOutboxLagMetrics } from "../kafka/outbox-lag.js";
 import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
@@ -68,6 +68,8 @@ export interface ServiceDefinition {
     handlers: (ctx: ServiceContext) => HandlerEntry[];
     /** Partitions applied at once (see EventConsumerOptions.partitionsAtOnce); 1 unless the handlers' rows cannot conflict. */
     partitionsAtOnce?: number;
+    /** One read for a whole batch before its handlers (see EventConsumerOptions.readAhead). */
+    readAhead?: (ctx: ServiceContext) => EventConsumerOptions["readAhead"];
   };
   /** Events every instance must hear (cache invalidation), not just one per group. */
   broadcast?: { topics: (prefix: string) => string[]; handlers: (ctx: ServiceContext) => BroadcastHandler[] };
@@ -204,6 +206,7 @@ export async function startService(
       topics: definition.consumer.topics(config.KAFKA_TOPIC_PREFIX),
       handlers: definition.consumer.handlers(ctx),
       partitionsAtOnce: definition.consumer.partitionsAtOnce,
+      readAhead: definition.consumer.readAhead?.(ctx),
       metrics,
     });
     await consumer.start();

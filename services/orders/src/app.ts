@@ -153,5 +153,11 @@ export const ordersService: ServiceDefinition = {
       orderEventHandlers({ store: orderStore, topics: orderTopics(ctx.topicPrefix), logger: ctx.logger, saga: sagaMetrics(ctx.metrics) }),
     // Each event locks only its own order's row (key = order id): partitions cannot conflict.
     partitionsAtOnce: 6,
+    // Every event orders handles names its order: a batch locks and reads them all in one statement.
+    readAhead: () => (tx, events) =>
+      orderStore.lockAll(
+        tx,
+        events.map((event) => (event as { orderId?: string }).orderId ?? ""),
+      ),
   },
 };

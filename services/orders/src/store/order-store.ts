@@ -1,10 +1,13 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
 import { runTogether, type Statement } from "@emporium/platform/db/statement";
+import { transactionScoped } from "@emporium/platform/db/transaction-state";
 import type { Cursor } from "@emporium/platform/paging/page-token";
 import type { Order, OrderStatus } from "../domain/order.js";
 import { statusHistoryStore } from "./status-history-store.js";
 
 type Queryable = Pool | PoolClient;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface OrderRow {
   id: string;
@@ -44,16 +47,23 @@ const SELECT_ORDERS = `
   SELECT ${ORDER_COLUMNS}, o.created_at::text AS sort_key
     FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id`;
 
-// The order row locked for the rest of the transaction, with its lines
-// (a subquery: FOR UPDATE cannot lock a grouped join).
-const LOCK_ORDER = `
+// The order rows locked for the rest of the transaction, with their lines
+// (a subquery: FOR UPDATE cannot lock a grouped join); several in id order,
+// so that two transactions never lock the same rows in opposite orders.
+const LOCK_ORDERS = (where: string) => `
   SELECT o.id, o.customer_id, o.status, o.status_reason, o.currency, o.total_minor, o.created_at, o.updated_at,
          COALESCE((SELECT json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor::text)
                             ORDER BY l.line_no)
                      FROM order_lines l WHERE l.order_id = o.id), '[]') AS lines
     FROM orders o
-   WHERE o.id = $1
+   WHERE ${where}
+   ORDER BY o.id
      FOR UPDATE OF o`;
+const LOCK_ORDER = LOCK_ORDERS("o.id = $1");
+const LOCK_MANY_ORDERS = LOCK_ORDERS("o.id = ANY($1::uuid[])");
+
+/** Orders a consumer's batch locked and read at once (lockAll), each taken by the first `lock` of it in that transaction. */
+const lockedAhead = transactionScoped<Map<string, Order | undefined>>("orders.lockedAhead");
 
 const SELECT_ORDER = `
   SELECT ${ORDER_COLUMNS}
@@ -152,8 +162,24 @@ export const orderStore = {
 
   /** Reads an order with its lines and locks its row for the rest of the transaction. */
   async lock(tx: PoolClient, id: string): Promise<Order | undefined> {
+    const ahead = lockedAhead.get(tx);
+    if (ahead?.has(id)) {
+      const order = ahead.get(id);
+      // Once: after a change in this transaction, the next read must see it.
+      ahead.delete(id);
+      return order;
+    }
     const { rows } = await tx.query<OrderRow>(LOCK_ORDER, [id]);
     return rows[0] && toOrder(rows[0]);
+  },
+
+  /** Locks and reads the orders in one statement, for the `lock` calls that follow in this transaction (a consumer's batch). */
+  async lockAll(tx: PoolClient, ids: string[]): Promise<void> {
+    const valid = [...new Set(ids)].filter((id) => UUID.test(id));
+    const { rows } = await tx.query<OrderRow>(LOCK_MANY_ORDERS, [valid]);
+    const found = new Map<string, Order | undefined>(valid.map((id) => [id, undefined]));
+    for (const row of rows) found.set(row.id, toOrder(row));
+    lockedAhead.set(tx, found);
   },
 
   /**
