@@ -8,9 +8,6 @@
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
-INFRA_DIR="$REPO_ROOT/.infra"
-LOG_DIR="$INFRA_DIR/logs"
 
 source "$SCRIPT_DIR/lib/common.sh"
 

@@ -13,12 +13,10 @@
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
-INFRA_DIR="$REPO_ROOT/.infra"
-LOG_DIR="$INFRA_DIR/logs"
-PYTHON_TOOLS_DIR=${EMPORIUM_PYTHON_TOOLS_DIR:-$INFRA_DIR/python}
 
 source "$SCRIPT_DIR/lib/common.sh"
+
+PYTHON_TOOLS_DIR=${EMPORIUM_PYTHON_TOOLS_DIR:-$INFRA_DIR/python}
 
 # Tools (name, version): schemathesis fuzzes the gateway's OpenAPI document.
 declare -A VERSION=(

@@ -1,6 +1,10 @@
 # shellcheck shell=bash
-# Shared helpers for deploy/local/infra.sh (sourced, not executed).
-# Expects: REPO_ROOT, INFRA_DIR, LOG_DIR set by infra.sh.
+# Shared helpers of the deploy/local scripts (sourced, not executed), and
+# the paths every one of them uses: the checkout, its .infra and the logs.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd -P)
+INFRA_DIR="$REPO_ROOT/.infra"
+LOG_DIR="$INFRA_DIR/logs"
 
 log()  { printf '[infra] %s\n' "$*"; }
 warn() { printf '[infra] WARNING: %s\n' "$*" >&2; }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Builds a Go command from the Go module proxy once, into a project-local
 # cache, and reuses it afterwards (sourced, not executed).
-# Expects: REPO_ROOT, INFRA_DIR, LOG_DIR and lib/common.sh.
+# Expects lib/common.sh (REPO_ROOT, INFRA_DIR, LOG_DIR and its helpers).
 #
 #   go_tool_path  <name> <version>                 where the binary is (or will be)
 #   go_tool_build <name> <package> <version>       builds it unless it is there

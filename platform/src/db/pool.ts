@@ -57,7 +57,6 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     }
     return result;
   } catch (error) {
-    takeAfterCommit(client);
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {

@@ -14,7 +14,7 @@ import { InvalidStateError, NotFoundError, ValidationError } from "@emporium/pla
 import type { PageTokens } from "@emporium/platform/paging/page-token";
 import { requireCaller } from "@emporium/platform/rpc/caller";
 import { trace } from "@opentelemetry/api";
-import { newOrder, type Price, priceLines, validateLines } from "./domain/order.js";
+import { isOrderId, newOrder, type Price, priceLines, validateLines } from "./domain/order.js";
 import { nextStatus } from "./domain/order-status.js";
 import { advanceOrder } from "./events/advance.js";
 import { orderPlacedEvent } from "./events/publish.js";
@@ -61,8 +61,6 @@ const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
 const CANCELLED_BY_CUSTOMER = "cancelled by the customer";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** RPC handlers: proto in, domain call, proto out. */
 export function createOrderHandlers({
@@ -146,7 +144,7 @@ export function createOrderHandlers({
 
     async getOrder({ orderId }, ctx) {
       const caller = requireCaller(ctx.requestHeader);
-      if (!UUID.test(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
+      if (!isOrderId(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
       const order = await store.get(pool, orderId);
       // Someone else's order is as absent as a missing one (no existence oracle).
       if (!order || (caller.role !== "admin" && order.customerId !== caller.userId)) throw new NotFoundError(`order ${orderId} not found`);
@@ -155,7 +153,7 @@ export function createOrderHandlers({
 
     async *watchOrder({ orderId, afterSequence }, ctx) {
       const caller = requireCaller(ctx.requestHeader);
-      if (!UUID.test(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
+      if (!isOrderId(orderId)) throw new ValidationError([{ field: "order_id", description: "must be a UUID" }]);
       if (!watches) throw new ConnectError("WatchOrder is not served here", Code.Unimplemented);
       yield* watches.watch(orderId, afterSequence, caller, ctx.signal);
     },

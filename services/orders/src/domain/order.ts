@@ -88,3 +88,6 @@ export function newOrder(
 ): Order {
   return { id, customerId, status: "PENDING", statusReason: "", ...priced, createdAt: now, updatedAt: now };
 }
+
+/** Order ids are UUIDs (made by CreateOrder); anything else names no order. */
+export const isOrderId = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

@@ -2,12 +2,10 @@ import type { Pool, PoolClient } from "@emporium/platform/db/pool";
 import { runTogether, type Statement } from "@emporium/platform/db/statement";
 import { transactionScoped } from "@emporium/platform/db/transaction-state";
 import type { Cursor } from "@emporium/platform/paging/page-token";
-import type { Order, OrderStatus } from "../domain/order.js";
+import { isOrderId, type Order, type OrderStatus } from "../domain/order.js";
 import { statusHistoryStore } from "./status-history-store.js";
 
 type Queryable = Pool | PoolClient;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface OrderRow {
   id: string;
@@ -175,7 +173,7 @@ export const orderStore = {
 
   /** Locks and reads the orders in one statement, for the `lock` calls that follow in this transaction (a consumer's batch). */
   async lockAll(tx: PoolClient, ids: string[]): Promise<void> {
-    const valid = [...new Set(ids)].filter((id) => UUID.test(id));
+    const valid = [...new Set(ids)].filter(isOrderId);
     const { rows } = await tx.query<OrderRow>(LOCK_MANY_ORDERS, [valid]);
     const found = new Map<string, Order | undefined>(valid.map((id) => [id, undefined]));
     for (const row of rows) found.set(row.id, toOrder(row));
