@@ -3,6 +3,7 @@ import { type Client, createClient, type Interceptor, type Transport } from "@co
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { Registry } from "prom-client";
 import { deadlineClientInterceptor } from "./deadline-propagation.js";
+import { guardedSessionManager } from "./guarded-session-manager.js";
 import { clientMetricsInterceptor } from "./metrics-interceptors.js";
 import { clientTracingInterceptor } from "./tracing-interceptors.js";
 import { transportErrorInterceptor } from "./transport-errors.js";
@@ -30,6 +31,8 @@ export function createClientFactory(options: ClientFactoryOptions) {
     if (!transport) {
       transport = createGrpcTransport({
         baseUrl,
+        // A session's late error after a service's GOAWAY must not crash the caller (guarded-session-manager.ts).
+        sessionManager: guardedSessionManager(baseUrl),
         defaultTimeoutMs: options.defaultTimeoutMs,
         // Loopback and in-cluster links: compressing costs both ends more CPU than it saves.
         acceptCompression: [],
