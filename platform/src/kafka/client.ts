@@ -1,5 +1,6 @@
 import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { Logger } from "../log/logger.js";
+import { fixIdleRequestQueueLoop } from "./request-queue-idle-fix.js";
 
 // kafkajs is unmaintained since 2023: all of its use stays in platform/kafka
 // so a maintained client can replace it in one place.
@@ -14,6 +15,7 @@ const pinoLevels: Record<number, "error" | "warn" | "info" | "debug"> = {
 };
 
 export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  fixIdleRequestQueueLoop();
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,

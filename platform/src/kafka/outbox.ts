@@ -1,6 +1,6 @@
 import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { PoolClient } from "../db/pool.js";
-import type { Statement } from "../db/statement.js";
+import { type ConditionalInsert, insertRow } from "../db/statement.js";
 import { injectTraceContext } from "../telemetry/propagation.js";
 import { cloudEventHeaders, newCloudEvent } from "./cloudevents.js";
 
@@ -23,15 +23,16 @@ export const OUTBOX_CHANNEL = "emporium_outbox";
  * published if and only if the state change commits. The current trace
  * context is stored with it; the relay continues that trace.
  */
-export function outboxInsert<Desc extends DescMessage>(event: OutboxEvent<Desc>): { statement: Statement; eventId: string } {
+export function outboxInsert<Desc extends DescMessage>(event: OutboxEvent<Desc>): { statement: ConditionalInsert; eventId: string } {
   const attributes = newCloudEvent(event.schema.typeName, event.source);
   const headers = { ...cloudEventHeaders(attributes), ...injectTraceContext() };
   return {
     eventId: attributes.id,
-    statement: {
-      text: `INSERT INTO outbox (event_id, topic, message_key, event_type, payload, headers) VALUES ($1, $2, $3, $4, $5, $6)`,
-      values: [attributes.id, event.topic, event.key, attributes.type, Buffer.from(toBinary(event.schema, event.message)), headers],
-    },
+    statement: insertRow(
+      "outbox",
+      ["event_id", "topic", "message_key", "event_type", "payload", "headers"],
+      [attributes.id, event.topic, event.key, attributes.type, Buffer.from(toBinary(event.schema, event.message)), headers],
+    ),
   };
 }
 

@@ -3,22 +3,15 @@ export interface RequestedLine {
   quantity: number;
 }
 
+/**
+ * A line that does not fit. A hold is all or nothing: an order is held only
+ * when every line fits in the available stock; otherwise every short line
+ * is reported and nothing is held. Unknown products count as zero
+ * available. The rule runs in Postgres, with the rows locked
+ * (migrations/0002_stock_hold.sql).
+ */
 export interface Shortage {
   productId: string;
   requested: number;
   available: number;
-}
-
-export type ReservationPlan = { ok: true; lines: RequestedLine[] } | { ok: false; shortages: Shortage[] };
-
-/**
- * All or nothing: an order is reserved only when every line fits in the
- * available stock; otherwise every short line is reported and nothing is held.
- * Unknown products count as zero available.
- */
-export function planReservation(lines: RequestedLine[], available: ReadonlyMap<string, number>): ReservationPlan {
-  const shortages = lines
-    .map((line) => ({ productId: line.productId, requested: line.quantity, available: available.get(line.productId) ?? 0 }))
-    .filter((line) => line.available < line.requested);
-  return shortages.length === 0 ? { ok: true, lines } : { ok: false, shortages };
 }

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
-import { runTogether, type Statement } from "@emporium/platform/db/statement";
-import type { RequestedLine } from "../domain/reservation.js";
+import { type ConditionalInsert, together } from "@emporium/platform/db/statement";
+import type { RequestedLine, Shortage } from "../domain/reservation.js";
 
 export interface StockRow {
   product_id: string;
@@ -20,36 +20,25 @@ export const stockStore = {
     return rows;
   },
 
-  /** Available units per product, rows locked in a fixed order so concurrent reservations cannot deadlock. */
-  async lockAvailable(tx: PoolClient, productIds: string[]): Promise<Map<string, number>> {
-    const { rows } = await tx.query<{ product_id: string; available: string }>(
-      "SELECT product_id, available FROM stock WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE",
-      [productIds],
+  /**
+   * Holds an order's units (available → reserved) and records the
+   * reservation, all or nothing, in one statement with `eventIfHeld` (an
+   * outbox row, written only when the order was held): migration 0002. The
+   * short lines come back, in the order's order; none when it was held.
+   */
+  async hold(tx: PoolClient, orderId: string, lines: RequestedLine[], eventIfHeld: ConditionalInsert): Promise<Shortage[]> {
+    const statement = together(
+      [
+        {
+          text: "SELECT product_id, requested, available FROM stock_hold($1, $2::text[], $3::int[])",
+          values: [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+        },
+        eventIfHeld.onlyIf("NOT EXISTS (SELECT 1 FROM s0)"),
+      ],
+      "SELECT product_id, requested, available FROM s0",
     );
-    return new Map(rows.map((row) => [row.product_id, Number(row.available)]));
-  },
-
-  /** The statements that hold an order's units (available → reserved) and record the reservation; run with its event (db/statement.ts). */
-  holdStatements(orderId: string, lines: RequestedLine[]): Statement[] {
-    const products = lines.map((l) => l.productId);
-    const quantities = lines.map((l) => l.quantity);
-    return [
-      {
-        text: `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::int[]) AS w(product_id, quantity))
-               UPDATE stock s SET available = s.available - w.quantity, reserved = s.reserved + w.quantity, updated_at = now()
-                 FROM wanted w WHERE s.product_id = w.product_id`,
-        values: [products, quantities],
-      },
-      {
-        text: `INSERT INTO reservations (order_id, product_id, quantity, status)
-               SELECT $1, product_id, quantity, 'HELD' FROM unnest($2::text[], $3::int[]) AS w(product_id, quantity)`,
-        values: [orderId, products, quantities],
-      },
-    ];
-  },
-
-  async hold(tx: PoolClient, orderId: string, lines: RequestedLine[]): Promise<void> {
-    await runTogether(tx, stockStore.holdStatements(orderId, lines));
+    const { rows } = await tx.query<{ product_id: string; requested: number; available: string }>(statement);
+    return rows.map((row) => ({ productId: row.product_id, requested: row.requested, available: Number(row.available) }));
   },
 
   /**
