@@ -58,4 +58,5 @@ try {
   await admin.end();
   await probe.close();
   await stack.stop();
+  production.stop();
 }

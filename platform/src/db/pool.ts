@@ -2,6 +2,7 @@ import pg from "pg";
 import { takeAfterCommit } from "./after-commit.js";
 import { TracedClient } from "./traced-client.js";
 import { endTransactionState } from "./transaction-state.js";
+import { runWaitingWrites } from "./waiting-writes.js";
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -47,6 +48,7 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
   try {
     await client.query("BEGIN");
     const result = await work(client);
+    await runWaitingWrites(client);
     await client.query("COMMIT");
     for (const callback of takeAfterCommit(client)) {
       try {

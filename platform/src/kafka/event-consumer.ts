@@ -3,6 +3,7 @@ import { context, type Span, SpanKind, SpanStatusCode, trace } from "@openteleme
 import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Registry } from "prom-client";
 import { type Pool, type PoolClient, withTransaction } from "../db/pool.js";
+import { letWritesWait } from "../db/waiting-writes.js";
 import { isTransient } from "../errors/transient.js";
 import type { Logger } from "../log/logger.js";
 import { extractTraceContext } from "../telemetry/propagation.js";
@@ -260,6 +261,8 @@ export function createEventConsumer(options: EventConsumerOptions) {
     const outcomes: ConsumeOutcome[] = [];
     try {
       await withTransaction(pool, async (tx) => {
+        // Handlers' writes that can wait run together before COMMIT (db/waiting-writes.ts).
+        letWritesWait(tx);
         const known = items.filter((item) => item.entry);
         const { rows } =
           known.length === 0

@@ -1,5 +1,5 @@
 import type { PoolClient } from "@emporium/platform/db/pool";
-import { runTogether } from "@emporium/platform/db/statement";
+import { write } from "@emporium/platform/db/waiting-writes";
 import type { Order, OrderStatus } from "../domain/order.js";
 import { nextStatus, type OrderEvent } from "../domain/order-status.js";
 import type { SagaMetrics } from "../saga-metrics.js";
@@ -21,8 +21,10 @@ export type AdvanceOutcome = { applied: true; order: Order } | { applied: false;
  * current status (a late or repeated event is a no-op), and writes the new
  * status, its entry in the order's status history (which wakes its
  * watchers: WatchOrder) and its OrderStatusChanged and saga events to the
- * outbox, in one statement: two round trips in all. The saga's metrics count the step
- * once the caller's transaction commits.
+ * outbox, in one statement: two round trips in all, or one for a whole
+ * batch of events when the caller's transaction lets writes wait
+ * (db/waiting-writes.ts; a consumer's batch, whose orders were read ahead).
+ * The saga's metrics count the step once the caller's transaction commits.
  */
 export async function advanceOrder(
   tx: PoolClient,
@@ -35,7 +37,7 @@ export async function advanceOrder(
   const next = current && nextStatus(current.status, event);
   if (!current || !next) return { applied: false, status: current?.status };
   const order: Order = { ...current, status: next, statusReason: reason, updatedAt: new Date() };
-  await runTogether(tx, [
+  await write(tx, [
     ...deps.store.statusStatements(order),
     statusChangedEvent(deps.topic, { orderId, from: current.status, to: next, reason }),
     ...sagaStepEvents(deps.topic, order),

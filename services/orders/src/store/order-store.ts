@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
 import { runTogether, type Statement } from "@emporium/platform/db/statement";
 import { transactionScoped } from "@emporium/platform/db/transaction-state";
+import { runWaitingWrites } from "@emporium/platform/db/waiting-writes";
 import type { Cursor } from "@emporium/platform/paging/page-token";
 import { isOrderId, type Order, type OrderStatus } from "../domain/order.js";
 import { statusHistoryStore } from "./status-history-store.js";
@@ -167,6 +168,8 @@ export const orderStore = {
       ahead.delete(id);
       return order;
     }
+    // What waits to be written may change this order: the read must see it.
+    await runWaitingWrites(tx);
     const { rows } = await tx.query<OrderRow>(LOCK_ORDER, [id]);
     return rows[0] && toOrder(rows[0]);
   },
