@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
 import type { Statement } from "@emporium/platform/db/statement";
+import { write } from "@emporium/platform/db/waiting-writes";
 
 type Queryable = Pool | PoolClient;
 
@@ -23,17 +24,24 @@ const COLUMNS = "order_id, customer_id, currency, amount_minor, status, attempts
 
 /** Postgres access for payments. */
 export const paymentStore = {
-  /** Records a payment to make; false when the order already has one (a repeat, or a cancel that came first). */
+  /**
+   * Records a payment to make, unless the order has one already (a repeat,
+   * or a cancel that came first). In a consumer's batch it is written with
+   * the batch's other payments, in one statement before COMMIT
+   * (db/waiting-writes.ts): new rows of distinct orders, which no statement
+   * of the batch reads.
+   */
   async request(
     tx: PoolClient,
     payment: { orderId: string; customerId: string; currency: string; amountMinor: bigint; traceContext: Record<string, string> },
-  ): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `INSERT INTO payments (order_id, customer_id, currency, amount_minor, status, trace_context) VALUES ($1, $2, $3, $4, 'PENDING', $5)
-       ON CONFLICT (order_id) DO NOTHING`,
-      [payment.orderId, payment.customerId, payment.currency, payment.amountMinor.toString(), payment.traceContext],
-    );
-    return rowCount === 1;
+  ): Promise<void> {
+    await write(tx, [
+      {
+        text: `INSERT INTO payments (order_id, customer_id, currency, amount_minor, status, trace_context) VALUES ($1, $2, $3, $4, 'PENDING', $5)
+               ON CONFLICT (order_id) DO NOTHING`,
+        values: [payment.orderId, payment.customerId, payment.currency, payment.amountMinor.toString(), payment.traceContext],
+      },
+    ]);
   },
 
   async get(db: Queryable, orderId: string): Promise<PaymentRow | undefined> {
