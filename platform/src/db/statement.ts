@@ -32,15 +32,15 @@ export function insertRow(table: string, columns: string[], values: unknown[]): 
  * `$n` inside literals. `main` is the query the `WITH` ends in: by default
  * it selects nothing; it may read the CTEs, named s0, s1, … in order.
  */
-export function together(statements: Statement[], main = "SELECT 1"): Statement {
-  if (statements.length === 1 && main === "SELECT 1") return statements[0] as Statement;
+export function together(statements: Statement[], main?: string): Statement {
+  if (statements.length === 1 && main === undefined) return statements[0] as Statement;
   const values: unknown[] = [];
   const parts = statements.map((statement, index) => {
     const offset = values.length;
     values.push(...statement.values);
     return `s${index} AS (${statement.text.replace(PLACEHOLDER, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  return { text: `WITH ${parts.join(",\n")}\n${main}`, values };
+  return { text: `WITH ${parts.join(",\n")}\n${main ?? "SELECT 1"}`, values };
 }
 
 /**
