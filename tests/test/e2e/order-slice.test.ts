@@ -57,7 +57,10 @@ describe("POST /v1/orders", () => {
     const { headers, body } = await placeOrder([{ product_id: "p-000002", quantity: 3 }]);
     const location = String(headers.get("location"));
 
-    await stack.waitFor(async () => ((await orderStatus(location)) === "ORDER_STATUS_PENDING" ? undefined : true), "the order to leave PENDING");
+    await stack.waitFor(
+      async () => ((await orderStatus(location)) === "ORDER_STATUS_PENDING" ? undefined : true),
+      "the order to leave PENDING",
+    );
 
     // The saga may already have gone on (paid, units sold) by the time we
     // look, so the history says what came after PENDING, and the units
