@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { withTransaction } from "../src/db/pool.js";
-import { letWritesWait, runWaitingWrites, write } from "../src/db/waiting-writes.js";
+import { type BatchedWrite, letWritesWait, runWaitingWrites, write, writeBatched } from "../src/db/waiting-writes.js";
 import { statementsSent } from "../src/testing/statements-sent.js";
 import { scratchDatabase } from "./test-infra.js";
 
@@ -81,4 +81,32 @@ test("a transaction that rolls back drops what waits", async () => {
   );
   await withTransaction(db.pool, async () => undefined);
   assert.deepEqual(await ids(), []);
+});
+
+/** Notes in one INSERT for all the ids a batch gives. */
+const notesOf: BatchedWrite<number> = {
+  statement: (items) => ({ text: "INSERT INTO notes (id, body) SELECT id, 'batched' FROM unnest($1::int[]) AS id", values: [items] }),
+};
+
+test("batched writes are one statement per kind for all the batch's items, after the batch's other writes", async () => {
+  await db.pool.query("TRUNCATE notes");
+  let sent: string[] = [];
+  await withTransaction(db.pool, async (tx) => {
+    letWritesWait(tx);
+    sent = statementsSent(tx);
+    await writeBatched(tx, notesOf, 11);
+    await write(tx, [note(10)]);
+    await writeBatched(tx, notesOf, 12);
+    assert.deepEqual(sent, [], "nothing sent yet");
+  });
+  assert.deepEqual(sent, ["INSERT INTO notes (id, body) VALUES ($1, $2)", notesOf.statement([]).text, "COMMIT"]);
+  assert.deepEqual(await ids(), [10, 11, 12]);
+});
+
+test("elsewhere a batched write runs at once, for its one item", async () => {
+  await db.pool.query("TRUNCATE notes");
+  await withTransaction(db.pool, async (tx) => {
+    await writeBatched(tx, notesOf, 13);
+    assert.equal((await tx.query("SELECT 1 FROM notes WHERE id = 13")).rowCount, 1);
+  });
 });

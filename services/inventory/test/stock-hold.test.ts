@@ -2,13 +2,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { create } from "@bufbuild/protobuf";
-import { StockReservedSchema } from "@emporium/gen/emporium/inventory/v1/inventory_events_pb";
-import { type Pool, withTransaction } from "@emporium/platform/db/pool";
-import { outboxInsert } from "@emporium/platform/kafka/outbox";
 import { scratchDatabase } from "@emporium/platform/testing/scratch-database";
-import type { RequestedLine } from "../src/domain/reservation.js";
 import { stockStore } from "../src/store/stock-store.js";
+import { hold, stocked } from "./stock-fixtures.js";
 
 // An order's hold is one statement (migration 0002): all or nothing, the
 // StockReserved row only with the hold, the short lines back otherwise.
@@ -19,26 +15,6 @@ before(async () => {
 after(async () => {
   await db?.drop();
 });
-
-async function stocked(units: Record<string, number>): Promise<Record<string, string>> {
-  const ids = Object.fromEntries(Object.keys(units).map((name) => [name, `${name}-${randomUUID()}`]));
-  await stockStore.restock(
-    db.pool,
-    Object.entries(units).map(([name, quantity]) => ({ productId: ids[name] as string, quantity })),
-  );
-  return ids;
-}
-
-function hold(pool: Pool, orderId: string, lines: RequestedLine[]) {
-  const event = outboxInsert({
-    topic: "test.inventory.v1",
-    key: orderId,
-    source: "/test",
-    schema: StockReservedSchema,
-    message: create(StockReservedSchema, { orderId, lines }),
-  });
-  return withTransaction(pool, (tx) => stockStore.hold(tx, orderId, lines, event.statement));
-}
 
 async function state(orderId: string, productIds: string[]) {
   const stock = await stockStore.getMany(db.pool, productIds);
@@ -51,7 +27,7 @@ async function state(orderId: string, productIds: string[]) {
 }
 
 test("every line fits: the units move to reserved, the reservation is HELD, and StockReserved is written with it", async () => {
-  const ids = await stocked({ a: 5, b: 1 });
+  const ids = await stocked(db.pool, { a: 5, b: 1 });
   const orderId = randomUUID();
   const lines = [
     { productId: ids.a as string, quantity: 5 },
@@ -74,7 +50,7 @@ test("every line fits: the units move to reserved, the reservation is HELD, and 
 });
 
 test("a line short: nothing is held and no event is written; every short line comes back in the order's order, an unknown product as none available", async () => {
-  const ids = await stocked({ a: 5, b: 1 });
+  const ids = await stocked(db.pool, { a: 5, b: 1 });
   const orderId = randomUUID();
   const unknown = `unknown-${randomUUID()}`;
   const shortages = await hold(db.pool, orderId, [
@@ -93,7 +69,7 @@ test("a line short: nothing is held and no event is written; every short line co
 });
 
 test("concurrent holds for the last units: one is held, the other is short, and stock is never oversold", async () => {
-  const ids = await stocked({ last: 5 });
+  const ids = await stocked(db.pool, { last: 5 });
   const orders = Array.from({ length: 4 }, () => randomUUID());
   const results = await Promise.all(orders.map((orderId) => hold(db.pool, orderId, [{ productId: ids.last as string, quantity: 3 }])));
   assert.equal(results.filter((shortages) => shortages.length === 0).length, 1);

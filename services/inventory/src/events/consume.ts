@@ -36,13 +36,13 @@ export function inventoryEventHandlers({ store, topics }: Deps): HandlerEntry[] 
         }),
       });
     }),
-    // Paid: the held units are sold.
+    // Paid: the held units are sold (with the batch's other sales, before COMMIT).
     on(OrderConfirmedSchema, async (event, tx) => {
-      await store.settle(tx, event.orderId, "SOLD");
+      await store.sell(tx, event.orderId);
     }),
     // Cancelled: the held units go back to available, once (a repeat finds nothing held).
     on(OrderCancelledSchema, async (event, tx) => {
-      const released = await store.settle(tx, event.orderId, "RELEASED");
+      const released = await store.release(tx, event.orderId);
       if (released.length === 0) return;
       await appendToOutbox(tx, {
         topic: topics.inventory,

@@ -1,6 +1,24 @@
 import type { Pool, PoolClient } from "@emporium/platform/db/pool";
 import { type ConditionalInsert, together } from "@emporium/platform/db/statement";
+import { type BatchedWrite, runWaitingWrites, writeBatched } from "@emporium/platform/db/waiting-writes";
 import type { RequestedLine, Shortage } from "../domain/reservation.js";
+
+/**
+ * The sales of some orders in one statement: their HELD reservations end as
+ * SOLD, and each product's units move from reserved to sold, summed over the
+ * orders. An UPDATE of reservations that another transaction sells at the
+ * same time waits for it and then finds nothing HELD, so nothing is sold twice.
+ */
+const SALES: BatchedWrite<string> = {
+  statement: (orderIds) => ({
+    text: `WITH ended AS (
+             UPDATE reservations SET status = 'SOLD' WHERE order_id = ANY ($1::uuid[]) AND status = 'HELD' RETURNING product_id, quantity)
+           UPDATE stock s SET reserved = s.reserved - sold.quantity, sold = s.sold + sold.quantity, updated_at = now()
+             FROM (SELECT product_id, sum(quantity) AS quantity FROM ended GROUP BY product_id) sold
+            WHERE s.product_id = sold.product_id`,
+    values: [orderIds],
+  }),
+};
 
 export interface StockRow {
   product_id: string;
@@ -42,20 +60,31 @@ export const stockStore = {
   },
 
   /**
-   * Ends an order's HELD reservation: SOLD moves the units from reserved to
-   * sold, RELEASED gives them back to available. Returns the lines it ended
-   * (none when there was nothing held: never reserved, or already ended).
+   * Sells an order's HELD units (reserved → sold); nothing when none are held
+   * (never reserved, or already ended). In a consumer's batch the sales of
+   * all its orders are one statement before COMMIT (db/waiting-writes.ts):
+   * the units of each product are summed, so a product two orders bought is
+   * changed once.
    */
-  async settle(tx: PoolClient, orderId: string, outcome: "SOLD" | "RELEASED"): Promise<RequestedLine[]> {
+  async sell(tx: PoolClient, orderId: string): Promise<void> {
+    await writeBatched(tx, SALES, orderId);
+  },
+
+  /**
+   * Gives an order's HELD units back to available, once (a repeat finds
+   * nothing held). Returns the lines it released. It first runs the sales
+   * that wait, so that it sees what they end.
+   */
+  async release(tx: PoolClient, orderId: string): Promise<RequestedLine[]> {
+    await runWaitingWrites(tx);
     // One round trip: the reservation ends and its units move in one statement.
-    const moved = outcome === "SOLD" ? "sold = s.sold + r.quantity" : "available = s.available + r.quantity";
     const { rows } = await tx.query<{ product_id: string; quantity: number }>(
       `WITH ended AS (
-         UPDATE reservations SET status = $2 WHERE order_id = $1 AND status = 'HELD' RETURNING product_id, quantity)
-       UPDATE stock s SET reserved = s.reserved - r.quantity, ${moved}, updated_at = now()
+         UPDATE reservations SET status = 'RELEASED' WHERE order_id = $1 AND status = 'HELD' RETURNING product_id, quantity)
+       UPDATE stock s SET reserved = s.reserved - r.quantity, available = s.available + r.quantity, updated_at = now()
          FROM ended r WHERE s.product_id = r.product_id
        RETURNING r.product_id, r.quantity`,
-      [orderId, outcome],
+      [orderId],
     );
     return rows.map((row) => ({ productId: row.product_id, quantity: row.quantity }));
   },
