@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_service_pb";
 import { loadConfig } from "@emporium/platform/config/load-config";
+import { coalescedWrites } from "@emporium/platform/db/coalesced-writes";
 import { isTransient } from "@emporium/platform/errors/transient";
 import { breakerStateGauge } from "@emporium/platform/resilience/breaker-metrics";
 import { createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
@@ -75,6 +76,7 @@ export const paymentsService: ServiceDefinition = {
     return [
       paymentWorker({
         pool: ctx.pool,
+        writes: coalescedWrites(ctx.pool),
         store: paymentStore,
         provider: createProviderClient(settings.PAYMENT_PROVIDER_URL),
         breaker: breakerFor(ctx),

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { PaymentFailedSchema, PaymentSucceededSchema } from "@emporium/gen/emporium/payments/v1/payments_events_pb";
+import type { CoalescedWrites } from "@emporium/platform/db/coalesced-writes";
 import type { Pool } from "@emporium/platform/db/pool";
-import { runTogether, type Statement } from "@emporium/platform/db/statement";
+import type { Statement } from "@emporium/platform/db/statement";
 import { outboxInsert } from "@emporium/platform/kafka/outbox";
 import type { Logger } from "@emporium/platform/log/logger";
 import { BreakerOpenError, type createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
@@ -21,6 +22,8 @@ export interface ChargeSettings {
 
 export interface ChargeDeps {
   pool: Pool;
+  /** A payment's end and its event, written with the other charges' that end meanwhile (one round trip for several). */
+  writes: CoalescedWrites;
   store: PaymentStore;
   provider: ProviderClient;
   breaker: ReturnType<typeof createCircuitBreaker>;
@@ -50,9 +53,9 @@ export async function chargePayment(deps: ChargeDeps, payment: PaymentRow): Prom
         ),
       { maxAttempts: settings.attemptsPerRound, attemptTimeoutMs: settings.attemptTimeoutMs, baseDelayMs: 100, maxDelayMs: 1_000 },
     );
-    // The payment's end and its event in one statement (atomic on its own: no BEGIN/COMMIT).
+    // The payment's end and its event in one statement (atomic on its own: no BEGIN/COMMIT), with other charges' ends.
     if (outcome.status === "captured") {
-      await runTogether(deps.pool, [
+      await deps.writes.write([
         deps.store.finishStatement(orderId, { status: "CAPTURED", chargeId: outcome.chargeId }),
         outboxInsert({
           topic: deps.topic,
@@ -63,18 +66,18 @@ export async function chargePayment(deps: ChargeDeps, payment: PaymentRow): Prom
         }).statement,
       ]);
     } else {
-      await runTogether(deps.pool, failure("declined by the payment provider"));
+      await deps.writes.write(failure("declined by the payment provider"));
     }
   } catch (error) {
     if (error instanceof ChargeRejectedError) {
       deps.logger.error({ err: error, orderId }, "the payment provider refused the charge request");
-      await runTogether(deps.pool, failure("refused by the payment provider"));
+      await deps.writes.write(failure("refused by the payment provider"));
       return;
     }
     const waited = Date.now() - payment.created_at.getTime();
     if (waited >= settings.maxWaitMs) {
       deps.logger.warn({ orderId, waitedMs: waited }, "payment provider unavailable past the maximum wait; the payment fails");
-      await runTogether(deps.pool, failure("payment provider unavailable"));
+      await deps.writes.write(failure("payment provider unavailable"));
       return;
     }
     const delay =
