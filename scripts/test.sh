@@ -37,9 +37,13 @@ REDOCLY_SUPPRESS_UPDATE_NOTICE=true redocly lint --format=stylish docs/openapi.j
 step "schemathesis (the OpenAPI fuzzer of the e2e tests): installed from PyPI once into .infra/python"
 bash deploy/local/python-tool.sh install schemathesis >/dev/null
 
-step "Go tools: promtool (alert-rule checks) and Jaeger (the trace test); built once from the Go module proxy into .infra/go, minutes the first time"
+step "kubernetes-validate (offline Kubernetes schemas for the deploy/k8s tests): installed from PyPI once into .infra/python"
+bash deploy/local/python-tool.sh install kubernetes-validate >/dev/null
+
+step "Go tools: promtool (alert-rule checks), Jaeger (the trace test) and kustomize (renders deploy/k8s); built once from the Go module proxy into .infra/go, minutes the first time"
 bash deploy/local/tool.sh build promtool >/dev/null
 bash deploy/local/tool.sh build jaeger >/dev/null
+bash deploy/local/tool.sh build kustomize >/dev/null
 
 step "infrastructure"
 bash deploy/local/infra.sh up

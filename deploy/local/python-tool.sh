@@ -18,8 +18,11 @@ source "$SCRIPT_DIR/lib/common.sh"
 
 PYTHON_TOOLS_DIR=${EMPORIUM_PYTHON_TOOLS_DIR:-$INFRA_DIR/python}
 
-# Tools (name, version): schemathesis fuzzes the gateway's OpenAPI document.
+# Tools (name, version): schemathesis fuzzes the gateway's OpenAPI document;
+# kubernetes-validate checks deploy/k8s against the Kubernetes JSON schemas it
+# bundles (offline).
 declare -A VERSION=(
+  [kubernetes-validate]=1.37.0
   [schemathesis]=4.32.5
 )
 

@@ -17,11 +17,13 @@ source "$SCRIPT_DIR/lib/go-tool.sh"
 declare -A PACKAGE=(
   [grpcurl]=github.com/fullstorydev/grpcurl/cmd/grpcurl
   [jaeger]=github.com/jaegertracing/jaeger/cmd/jaeger
+  [kustomize]=sigs.k8s.io/kustomize/kustomize/v5
   [promtool]=github.com/prometheus/prometheus/cmd/promtool
 )
 declare -A VERSION=(
   [grpcurl]=v1.9.4
   [jaeger]=v1.76.0
+  [kustomize]=v5.8.2
   [promtool]=v0.316.0
 )
 
