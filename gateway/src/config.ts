@@ -1,5 +1,6 @@
 import { commonConfig, loadConfig, millis, port } from "@emporium/platform/config/load-config";
 import { parseRateLimitPolicy } from "@emporium/platform/ratelimit/policy";
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
 const rateLimit = (name: string, fallback: string) =>
@@ -52,6 +53,27 @@ export function gatewayConfig(env = process.env) {
         .refine((value) => SIZE.test(value), { message: "expected a size such as 64kb, 1mb or 512 (bytes)" }),
       ORDERS_URL: z.url().default("http://127.0.0.1:50051"),
       CATALOG_URL: z.url().default("http://127.0.0.1:50053"),
+      /**
+       * Proxies whose X-Forwarded-For is believed for the caller's address
+       * (limits per address), comma-separated: addresses, CIDR ranges or
+       * `loopback` (the balancer of npm start with replicas). Empty: none.
+       */
+      GATEWAY_TRUSTED_PROXIES: z
+        .string()
+        .default("")
+        .transform((value) =>
+          value
+            .split(",")
+            .map((entry) => entry.trim())
+            .filter((entry) => entry !== ""),
+        )
+        .superRefine((entries, ctx) => {
+          try {
+            proxyaddr.compile(entries);
+          } catch (error) {
+            ctx.addIssue({ code: "custom", message: (error as Error).message });
+          }
+        }),
       /** Browser origins allowed to call the API (CORS), comma-separated; empty allows none. */
       GATEWAY_CORS_ORIGINS: z
         .string()

@@ -20,6 +20,7 @@ import { createMetricsServer } from "@emporium/platform/service/metrics-server";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createEdgeAdmission } from "./admission.js";
 import { createAccessTokenVerifier } from "./auth/access-tokens.js";
+import { clientAddressOf } from "./client-address.js";
 import { byteSize, gatewayConfig } from "./config.js";
 import { createCors } from "./cors.js";
 import { createDrain } from "./drain.js";
@@ -64,11 +65,13 @@ const limits = {
   write: config.RATE_LIMIT_WRITE,
 };
 const identity = clients.client(IdentityService, config.IDENTITY_URL);
+const clientAddress = clientAddressOf(config.GATEWAY_TRUSTED_PROXIES);
 const eventStreams = createEventStreams({
   heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS,
   retryMs: config.GATEWAY_SSE_RETRY_MS,
   maxOpen: config.GATEWAY_SSE_MAX_STREAMS,
   maxPerCaller: config.GATEWAY_SSE_MAX_STREAMS_PER_CALLER,
+  clientAddress,
   logger,
 });
 registerOpenStreams(registry, "emporium_gateway_event_streams", "Server-Sent Event streams open on this gateway.", () => eventStreams.open);
@@ -108,6 +111,7 @@ const { listener, routes, procedures } = createGatewayPipeline({
   tokens,
   limiter,
   limits,
+  clientAddress,
   accountLimit: accountLimit(limiter, limits.account),
   responseCache,
   admission: createEdgeAdmission(

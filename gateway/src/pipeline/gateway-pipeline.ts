@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import type { Logger } from "@emporium/platform/log/logger";
@@ -51,6 +52,8 @@ export interface GatewayPipelineDeps {
   tokens: AccessTokenVerifier;
   limiter: RateLimiter;
   limits: LimitClasses;
+  /** The caller's address, for limits per address (client-address.ts). */
+  clientAddress: (req: IncomingMessage) => string;
   accountLimit: AccountLimit;
   responseCache: ResponseCache;
   admission: EdgeAdmission;
@@ -110,7 +113,7 @@ export function createGatewayPipeline(deps: GatewayPipelineDeps) {
     observe(deps.observer),
     ...(deps.storefront ? [storefront(deps.storefront)] : []),
     authenticate(deps.tokens, deps.logger),
-    rateLimit(deps.limiter, deps.limits),
+    rateLimit(deps.limiter, deps.limits, deps.clientAddress),
     refuseBadToken,
     cachedAnswer(deps.responseCache),
     admit(deps.admission),

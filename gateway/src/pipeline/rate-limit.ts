@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { Code } from "@connectrpc/connect";
 import { httpProblem } from "@emporium/platform/errors/problem";
 import { retryAfterSeconds } from "@emporium/platform/ratelimit/policy";
@@ -19,14 +20,14 @@ export function tooManyRequests(retryAfterMs: number, headers: string[], instanc
 
 /**
  * The token bucket of the request's class (auth, read, write), per caller or
- * per address; its RateLimit headers go on every answer of the request.
+ * per address (`clientAddress`, client-address.ts); its RateLimit headers go on every answer of the request.
  */
-export function rateLimit(limiter: RateLimiter, limits: LimitClasses): Stage {
+export function rateLimit(limiter: RateLimiter, limits: LimitClasses, clientAddress: (req: IncomingMessage) => string): Stage {
   return (ctx) => {
     const limitClass = ctx.limitClass;
     const policy = limits[limitClass];
     if (!policy) return undefined;
-    return takeLimit(limiter, policy, subjectOf(ctx.req, ctx.caller, limitClass)).then((outcome) => {
+    return takeLimit(limiter, policy, subjectOf(clientAddress(ctx.req), ctx.caller, limitClass)).then((outcome) => {
       if (outcome.allowed) {
         ctx.headers.push(...outcome.headers);
         return undefined;

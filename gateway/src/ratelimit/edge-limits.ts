@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import { type RateLimitPolicy, rateLimitHeader, rateLimitPolicyHeader } from "@emporium/platform/ratelimit/policy";
 import type { RateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import type { Caller } from "@emporium/platform/rpc/caller";
@@ -28,9 +27,9 @@ export function limitClassOf(method: string, path: string): "auth" | "read" | "w
 }
 
 /** Authenticated callers are limited as themselves; everyone else by the address they connect from. */
-export function subjectOf(req: IncomingMessage, caller: Caller | undefined, limitClass: string): string {
+export function subjectOf(clientAddress: string, caller: Caller | undefined, limitClass: string): string {
   if (caller && limitClass !== "auth") return `user:${caller.userId}`;
-  return `ip:${req.socket.remoteAddress ?? "unknown"}`;
+  return `ip:${clientAddress}`;
 }
 
 /** Takes one request from the bucket and says what to answer with. */

@@ -32,6 +32,8 @@ export interface EventStreamOptions extends StreamSlotLimits {
   heartbeatMs: number;
   /** The `retry:` a client gets: how long to wait before reconnecting when a stream ends early. */
   retryMs: number;
+  /** The caller's address, for the bound per caller of anonymous streams (client-address.ts). */
+  clientAddress: (req: IncomingMessage) => string;
   logger: Logger;
 }
 
@@ -78,7 +80,7 @@ export function createEventStreams(options: EventStreamOptions): EventStreams {
     if (closing) return sendError(res, new ConnectError("the gateway is shutting down", Code.Unavailable), instance);
     let release: () => void;
     try {
-      release = slots.take(call.caller ? `user:${call.caller.userId}` : `ip:${req.socket.remoteAddress ?? "unknown"}`);
+      release = slots.take(call.caller ? `user:${call.caller.userId}` : `ip:${options.clientAddress(req)}`);
     } catch (error) {
       return sendError(res, error, instance);
     }

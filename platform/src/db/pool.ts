@@ -29,8 +29,12 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== "42P04") throw error; // created meanwhile by a sibling process
+      await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`).catch((error: { code?: string; constraint?: string }) => {
+        // Created meanwhile by a sibling process (copies of a service starting
+        // together): 42P04 when it had committed, a unique violation on the
+        // catalog's name index when both were creating it at once.
+        const createdMeanwhile = error.code === "42P04" || (error.code === "23505" && error.constraint === "pg_database_datname_index");
+        if (!createdMeanwhile) throw error;
       });
     }
   } finally {
