@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # One per checkout: a second one says what runs (pids, ports) and stops here.
 node deploy/local/lib/start-lock.mjs check
 bash deploy/local/infra.sh up
+# Replicas (EMPORIUM_REPLICAS=2, or EMPORIUM_REPLICAS_<NAME>) stand behind HAProxy, from Debian's packages.
+if env | grep -qE '^EMPORIUM_REPLICAS(_[A-Z]+)?=0*([2-9]|[1-9][0-9]+)$'; then bash deploy/local/haproxy.sh >/dev/null; fi
 source deploy/local/env.sh
 echo "[emporium] building…"
 tsc -b

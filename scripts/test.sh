@@ -30,6 +30,9 @@ npm run --silent build:storefront
 step "chromium for the storefront's browser test (Debian package, installed once when /usr/bin/chromium is missing)"
 bash deploy/local/chromium.sh
 
+step "HAProxy for npm start with replicas and its test (Debian package, installed once when /usr/sbin/haproxy is missing)"
+bash deploy/local/haproxy.sh >/dev/null
+
 step "OpenAPI document: docs/openapi.json is what the gateway serves, and Redocly's linter accepts it"
 node gateway/dist/src/openapi/write-cli.js --check
 REDOCLY_SUPPRESS_UPDATE_NOTICE=true redocly lint --format=stylish docs/openapi.json

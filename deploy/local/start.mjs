@@ -3,11 +3,18 @@
 // prints where things are once the gateway is ready, and stops everything
 // cleanly on Ctrl-C / SIGTERM. Infrastructure and the build are done by
 // scripts/start.sh. One per checkout: a second one says what runs and exits.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { haproxyConfig } from "@emporium/platform/dev/balancer";
 import { buildGoTool } from "@emporium/platform/dev/go-tool";
+import { balancerStatus } from "@emporium/platform/dev/haproxy-stats";
 import { JAEGER_PORT_VARIABLES, jaegerHealthy, jaegerPortsFromEnv, jaegerProcess, otlpExportEnv } from "@emporium/platform/dev/jaeger";
 import { describeTakenPorts, takenPorts } from "@emporium/platform/dev/port-check";
 import { prefixedPrinter, startProcessGroup } from "@emporium/platform/dev/process-group";
+import { replicaLayout } from "@emporium/platform/dev/replica-layout";
+import { replicaCounts, replicated } from "@emporium/platform/dev/replicas";
 import { emporiumProcesses } from "@emporium/platform/dev/stack";
 import { acquire, describe, release, update } from "./lib/start-lock.mjs";
 
@@ -42,7 +49,23 @@ const jaegerWanted = !externalOtlp && process.env.EMPORIUM_JAEGER !== "off";
 const jaegerPortsTaken = jaegerWanted ? await takenPorts(JAEGER_WANTED) : [];
 const jaegerOn = jaegerWanted && jaegerPortsTaken.length === 0;
 
-const specs = emporiumProcesses({
+// Copies of every process (EMPORIUM_REPLICAS, EMPORIUM_REPLICAS_<NAME>): behind
+// HAProxy on the ports above, each copy 100 ports higher per copy.
+let counts;
+try {
+  counts = replicaCounts(process.env);
+} catch (error) {
+  console.error(`[emporium] ${error.message}`);
+  process.exit(1);
+}
+const withReplicas = replicated(counts);
+const HAPROXY = "/usr/sbin/haproxy";
+if (withReplicas && !existsSync(HAPROXY)) {
+  console.error("[emporium] replicas need HAProxy: run bash deploy/local/haproxy.sh (npm start does when EMPORIUM_REPLICAS is set)");
+  process.exit(1);
+}
+
+const singleSpecs = emporiumProcesses({
   gatewayPort: portOf("gateway"),
   gatewayMetricsPort: METRICS_PORTS[0].port,
   ordersPort: portOf("orders"),
@@ -58,13 +81,45 @@ const specs = emporiumProcesses({
   topicPrefix: process.env.KAFKA_TOPIC_PREFIX,
   env: jaegerOn ? otlpExportEnv(jaegerPorts) : {},
 });
+const layout = withReplicas
+  ? replicaLayout(
+      singleSpecs,
+      counts,
+      Object.fromEntries(
+        APP_PORTS.filter((p) => p.name !== "provider").map((p) => [
+          p.name,
+          { port: p.port, metricsPort: METRICS_PORTS.find((m) => m.name === p.name).port },
+        ]),
+      ),
+    )
+  : { specs: singleSpecs, balanced: [] };
+const balancerDir = withReplicas ? mkdtempSync(join(tmpdir(), "emporium-balancer-")) : undefined;
+const statsSocket = balancerDir && join(balancerDir, "haproxy.sock");
+if (balancerDir) {
+  const configFile = join(balancerDir, "haproxy.cfg");
+  writeFileSync(configFile, haproxyConfig(layout.balanced, { host: process.env.GATEWAY_HOST ?? "0.0.0.0", statsSocket }));
+  layout.specs.push({ name: "balancer", args: ["platform/dist/src/dev/stop-with-parent.js", HAPROXY, "-db", "-f", configFile], env: {} });
+}
+const specs = layout.specs;
+const COPY_PORTS = layout.balanced.flatMap((b) =>
+  b.copies.flatMap((c) => [
+    { name: c.name, variable: `copy of ${b.name}`, port: c.port },
+    { name: c.name, variable: `copy of ${b.name} (metrics)`, port: c.metricsPort },
+  ]),
+);
 const print = prefixedPrinter([...specs.map((s) => s.name), "jaeger", "emporium"]);
 
 // One launcher per checkout, and only onto free ports.
 const lock = {
   startedAt: new Date().toISOString(),
   processes: Object.fromEntries([
-    ...APP_PORTS.map((p) => [p.name, { ports: [p.port, ...METRICS_PORTS.filter((m) => m.name === p.name).map((m) => m.port)] }]),
+    ...(withReplicas
+      ? [
+          ["balancer", { ports: layout.balanced.map((b) => b.port) }],
+          ...layout.balanced.flatMap((b) => b.copies.map((c) => [c.name, { ports: [c.port, c.metricsPort] }])),
+          ["provider", { ports: [portOf("provider")] }],
+        ]
+      : APP_PORTS.map((p) => [p.name, { ports: [p.port, ...METRICS_PORTS.filter((m) => m.name === p.name).map((m) => m.port)] }])),
     ...(jaegerOn ? [["jaeger", { ports: JAEGER_WANTED.map((p) => p.port) }]] : []),
   ]),
 };
@@ -73,7 +128,18 @@ if (other) {
   print("emporium", describe(other));
   process.exit(1);
 }
-const taken = await takenPorts([...APP_PORTS, ...METRICS_PORTS]);
+// Copies take ports 100 apart: two settings too close together would give two processes one port.
+const clash = [...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS].find((p, i, all) => all.findIndex((q) => q.port === p.port) !== i);
+if (clash) {
+  const first = [...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS].find((q) => q.port === clash.port);
+  print(
+    "emporium",
+    `port ${clash.port} would serve both ${first.name} (${first.variable}) and ${clash.name} (${clash.variable}); copies use port + 100·k, so keep the port settings at least ${100 * (Math.max(...Object.values(counts)) + 1)} apart`,
+  );
+  release();
+  process.exit(1);
+}
+const taken = await takenPorts([...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS]);
 if (taken.length > 0) {
   print("emporium", describeTakenPorts(taken));
   release();
@@ -159,6 +225,7 @@ async function stop(exitCode) {
   // Last, so that the services' final spans still reach it.
   await traces.stop();
   release();
+  if (balancerDir) rmSync(balancerDir, { recursive: true, force: true });
   print("emporium", "stopped");
   process.exit(exitCode);
 }
@@ -167,13 +234,20 @@ async function stop(exitCode) {
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
+/** With replicas: every copy is UP in the balancer (its health checks passed). */
+const allCopiesUp = async () => {
+  if (!statsSocket) return true;
+  const servers = await balancerStatus(statsSocket).catch(() => []);
+  return servers.length === COPY_PORTS.length / 2 && servers.every((s) => s.status.startsWith("UP"));
+};
+
 async function waitForGateway() {
   for (let i = 0; i < 120 && !stopping; i++) {
     const ready = await fetch(`http://127.0.0.1:${portOf("gateway")}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ready) return true;
+    if (ready && (await allCopiesUp())) return true;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return false;
@@ -195,7 +269,15 @@ if (await waitForGateway()) {
       `  payments   h2c://127.0.0.1:${portOf("payments")}  (internal; charges through the provider simulator)`,
       `  provider   http://127.0.0.1:${portOf("provider")}  (payment-provider simulator; knobs: PUT /control)`,
       `  identity   h2c://127.0.0.1:${portOf("identity")}  (/v1/auth/*, /.well-known/jwks.json on the gateway)`,
-      `  metrics    http://127.0.0.1:${METRICS_PORTS[0].port}/metrics (gateway); each service's at its RPC port + 1000`,
+      withReplicas
+        ? `  metrics    each copy's own: copy k of a process on its port + 100·k, /metrics likewise (${layout.balanced[0].copies.map((c) => `${c.name} http://127.0.0.1:${c.metricsPort}/metrics`).join(", ")}, …)`
+        : `  metrics    http://127.0.0.1:${METRICS_PORTS[0].port}/metrics (gateway); each service's at its RPC port + 1000`,
+      ...(withReplicas
+        ? [
+            `  replicas   ${layout.balanced.map((b) => `${b.name} ×${b.copies.length}`).join(", ")}, behind HAProxy on the ports above`,
+            `             (health-checked; its runtime API: echo 'show stat' | socat stdio ${statsSocket})`,
+          ]
+        : []),
       `  ${tracesLine()}`,
       `  try: curl -s -X POST localhost:${gatewayPort}/v1/auth/signup -H 'content-type: application/json' -d '{"email":"me@example.com","password":"a-long-passphrase-1"}'`,
       `       then: curl -i -X POST localhost:${gatewayPort}/v1/orders -H "authorization: Bearer <access_token>" -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" -H 'content-type: application/json' -d '{"items":[{"product_id":"p-000001","quantity":2}]}'`,
@@ -203,6 +285,6 @@ if (await waitForGateway()) {
     ].join("\n"),
   );
 } else if (!stopping) {
-  print("emporium", "the gateway did not become ready within 60 s; see the logs above");
+  print("emporium", `the gateway${withReplicas ? " and every copy" : ""} did not become ready within 60 s; see the logs above`);
   await stop(1);
 }
