@@ -15,6 +15,7 @@ import { describeTakenPorts, takenPorts } from "@emporium/platform/dev/port-chec
 import { prefixedPrinter, startProcessGroup } from "@emporium/platform/dev/process-group";
 import { replicaLayout } from "@emporium/platform/dev/replica-layout";
 import { replicaCounts, replicated } from "@emporium/platform/dev/replicas";
+import { restartPolicy } from "@emporium/platform/dev/restart-policy";
 import { emporiumProcesses } from "@emporium/platform/dev/stack";
 import { acquire, describe, release, update } from "./lib/start-lock.mjs";
 
@@ -101,6 +102,8 @@ if (balancerDir) {
   layout.specs.push({ name: "balancer", args: ["platform/dist/src/dev/stop-with-parent.js", HAPROXY, "-db", "-f", configFile], env: {} });
 }
 const specs = layout.specs;
+const copyNames = new Set(layout.balanced.flatMap((b) => b.copies.map((c) => c.name)));
+const mayRestart = restartPolicy();
 const COPY_PORTS = layout.balanced.flatMap((b) =>
   b.copies.flatMap((c) => [
     { name: c.name, variable: `copy of ${b.name}`, port: c.port },
@@ -155,7 +158,18 @@ const group = startProcessGroup(specs, {
   cwd: root,
   onLine: print,
   onUnexpectedExit: (name, code, signal) => {
-    print("emporium", `${name} exited (${signal ?? `code ${code}`}); stopping the others`);
+    const how = signal ?? `code ${code}`;
+    // With copies, one that dies is started again while the balancer sends its share to the others.
+    if (copyNames.has(name) && mayRestart(name)) {
+      print("emporium", `${name} exited (${how}); starting it again (the balancer sends its share to the other copies meanwhile)`);
+      setTimeout(() => {
+        if (stopping) return;
+        group.restart(name);
+        recordPids();
+      }, 1_000);
+      return;
+    }
+    print("emporium", `${name} exited (${how}); stopping the others`);
     void stop(1);
   },
 });
