@@ -29,9 +29,17 @@ function writeJson(ctx: EdgeContext, status: number, value: unknown): void {
 /** Liveness: the process answers. */
 export const healthz = (ctx: EdgeContext) => writeJson(ctx, 200, { status: "ok" });
 
-/** Readiness: not shutting down, and every backend reports SERVING. */
+/**
+ * Readiness: not shutting down, and every backend reports SERVING. With
+ * `scope=self` (what a balancer in front of several gateways asks), only
+ * the first: a backend that is down is down for every gateway, and taking
+ * them all out of the balancer would only turn the backend's 503 problems
+ * into the balancer's bare 503s (the kill -9 test with copies showed that
+ * cascade). The backends' statuses are in the body either way.
+ */
 export function readyz(readiness: Readiness) {
   return async (ctx: EdgeContext): Promise<void> => {
+    const selfOnly = new URLSearchParams(ctx.search).get("scope") === "self";
     const checks = await Promise.all(
       Object.entries(readiness.backends).map(async ([name, health]) => {
         const status = await backendStatus(health);
@@ -39,7 +47,7 @@ export function readyz(readiness: Readiness) {
         return [name, status] as const;
       }),
     );
-    const ready = readiness.accepting && checks.every(([, status]) => status === "SERVING");
+    const ready = readiness.accepting && (selfOnly || checks.every(([, status]) => status === "SERVING"));
     writeJson(ctx, ready ? 200 : 503, {
       status: ready ? "ready" : "not ready",
       accepting: readiness.accepting,

@@ -75,6 +75,8 @@ test("each copy listens 100 ports higher per copy, its /metrics too; every *_URL
   assert.equal(byName.get("gateway-1")?.env.ORDERS_URL, "http://127.0.0.1:50051");
   assert.equal(byName.get("gateway-2")?.env.GATEWAY_TRUSTED_PROXIES, "127.0.0.1");
   assert.equal(byName.get("orders-1")?.env.GATEWAY_TRUSTED_PROXIES, undefined);
+  assert.equal(byName.get("orders-1")?.env.SHUTDOWN_DRAIN_DELAY_MS, "1500", "a stopping copy serves on while the balancer notices");
+  assert.equal(byName.get("gateway-2")?.env.SHUTDOWN_DRAIN_DELAY_MS, "1500");
   assert.match(byName.get("payments-2")?.env.OTEL_RESOURCE_ATTRIBUTES ?? "", /service\.instance\.id=payments-2/);
   assert.equal(byName.get("provider")?.env.PAYMENT_PROVIDER_PORT, "50060", "the provider's stand-in stays one, unbalanced");
 });
@@ -82,7 +84,7 @@ test("each copy listens 100 ports higher per copy, its /metrics too; every *_URL
 test("the balancer stands on the single copy's ports: the gateway over HTTP/1.1 by /readyz, services over h2c by their own gRPC health", () => {
   const config = haproxyConfig(layout().balanced, { host: "0.0.0.0", statsSocket: "/tmp/haproxy.sock" });
   assert.match(config, /frontend gateway\n {2}bind 0\.0\.0\.0:8080\n {2}option forwardfor\n/);
-  assert.match(config, /http-check send meth GET uri \/readyz/);
+  assert.match(config, /http-check send meth GET uri \/readyz\?scope=self\n/);
   assert.match(config, /server gateway-2 127\.0\.0\.1:8280 check\n/);
   assert.match(config, /frontend orders\n {2}bind 127\.0\.0\.1:50051 proto h2\n/);
   assert.match(

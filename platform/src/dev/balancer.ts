@@ -30,7 +30,8 @@ export function copyPorts(port: number, metricsPort: number, k: number): { port:
 /**
  * HAProxy's configuration for the balanced processes.
  *
- * - Health: the gateway's copies by GET /readyz, the services' by the
+ * - Health: the gateway's copies by GET /readyz?scope=self (draining or
+ *   not; a backend that is down must not take every gateway out), the services' by the
  *   standard gRPC health check of their own service name, asked over
  *   Connect's JSON form on h2c (with a host: Node's HTTP/2 server resets a
  *   request that names no authority). A draining copy answers 503 / NOT_SERVING
@@ -85,7 +86,7 @@ export function haproxyConfig(balanced: Balanced[], options: { host: string; sta
             // Not NOT_SERVING: the status must be SERVING itself.
             `  http-check expect rstring '"status": ?"SERVING"'`,
           ]
-        : ["  http-check send meth GET uri /readyz", "  http-check expect status 200"]),
+        : ["  http-check send meth GET uri /readyz?scope=self", "  http-check expect status 200"]),
       ...process.copies.map((copy) => `  server ${copy.name} 127.0.0.1:${copy.port} check${h2 ? " proto h2 check-proto h2" : ""}`),
     );
   }

@@ -85,10 +85,15 @@ test("orders stopped by SIGTERM reports NOT_SERVING, exits cleanly; the gateway 
   const create = await request(`${stack.gatewayUrl}/v1/orders`, { method: "POST", json: order, ...bounded() });
   const read = await request(`${stack.gatewayUrl}/v1/orders/2f1c8f7e-1d2b-4c3a-9e8f-0a1b2c3d4e5f`, bounded());
   const ready = await request(`${stack.gatewayUrl}/readyz`, bounded());
+  const readySelf = await request(`${stack.gatewayUrl}/readyz?scope=self`, bounded());
 
   assert.equal(create.status, 503);
   assert.equal(read.status, 503);
   assert.equal(create.headers.get("retry-after"), "1");
   assert.equal(ready.status, 503);
+  assert.equal((ready.body.backends as Record<string, string>).orders, "UNREACHABLE");
+  // A balancer in front of several gateways asks about the gateway itself: still ready, orders' state in the body.
+  assert.equal(readySelf.status, 200);
+  assert.equal((readySelf.body.backends as Record<string, string>).orders, "UNREACHABLE");
   assert.ok(stack.logs.some((line) => line.startsWith("[orders]") && line.includes('"msg":"stopped"')));
 });
