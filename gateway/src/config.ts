@@ -40,6 +40,7 @@ export function gatewayConfig(env = process.env) {
     {
       LOG_LEVEL: commonConfig.LOG_LEVEL,
       SHUTDOWN_TIMEOUT_MS: commonConfig.SHUTDOWN_TIMEOUT_MS,
+      SHUTDOWN_DRAIN_DELAY_MS: commonConfig.SHUTDOWN_DRAIN_DELAY_MS,
       GATEWAY_HOST: z.string().default("0.0.0.0"),
       GATEWAY_PORT: port(8080),
       /** The admin port: Prometheus `GET /metrics`, off the public port (keep it off the public load balancer). */

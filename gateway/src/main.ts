@@ -140,6 +140,8 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, [
       // finish a response and fall idle are closed as they do, so no client sends
       // a request on a connection the gateway is about to cut.
       readiness.accepting = false;
+      // Goes on serving while a balancer sees /readyz turn 503 (SHUTDOWN_DRAIN_DELAY_MS).
+      if (config.SHUTDOWN_DRAIN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY_MS));
       drain.start();
       // Open event streams end now with a retry hint; their clients reconnect (elsewhere) with Last-Event-ID.
       eventStreams.close();

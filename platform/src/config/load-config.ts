@@ -34,4 +34,11 @@ export const commonConfig = {
   /** Prefixes topic and consumer group names so that test clusters sharing a broker never see each other's events. */
   KAFKA_TOPIC_PREFIX: z.string().default(""),
   SHUTDOWN_TIMEOUT_MS: millis(10_000),
+  /**
+   * After SIGTERM, how long a process goes on serving while it already
+   * reports itself not ready, before it stops taking connections: the time
+   * a load balancer needs to notice (npm start's copies behind HAProxy; on
+   * Kubernetes the preStop pause does this). Part of SHUTDOWN_TIMEOUT_MS.
+   */
+  SHUTDOWN_DRAIN_DELAY_MS: millis(0),
 };

@@ -49,6 +49,8 @@ export function replicaLayout(
           ? { GATEWAY_PORT: String(own.port), METRICS_PORT: String(own.metricsPort), GATEWAY_TRUSTED_PROXIES: "127.0.0.1" }
           : { RPC_PORT: String(own.port), METRICS_PORT: String(own.metricsPort) };
       const copyName = `${name}-${i + 1}`;
+      // Serving on for three of the balancer's checks after SIGTERM, reporting not ready, so that it stops sending first.
+      env.SHUTDOWN_DRAIN_DELAY_MS = spec.env.SHUTDOWN_DRAIN_DELAY_MS ?? process.env.SHUTDOWN_DRAIN_DELAY_MS ?? "1500";
       return {
         name: copyName,
         args: spec.args,

@@ -40,8 +40,12 @@ export interface RpcServer {
   readonly health: HealthRegistry;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
-  /** Stops taking new work, lets in-flight calls finish, then closes. */
-  shutdown(timeoutMs: number): Promise<void>;
+  /**
+   * Reports NOT_SERVING, goes on serving for `drainDelayMs` (while a
+   * balancer notices), then stops taking new work, lets in-flight calls
+   * finish, and closes.
+   */
+  shutdown(timeoutMs: number, drainDelayMs?: number): Promise<void>;
 }
 
 /**
@@ -99,8 +103,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
           resolve((server.address() as AddressInfo).port);
         });
       }),
-    shutdown: async (timeoutMs) => {
+    shutdown: async (timeoutMs, drainDelayMs = 0) => {
       health.setAll(ServingStatus.NOT_SERVING);
+      if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // GOAWAY: clients open no new streams here; running ones may finish.
       for (const session of sessions) session.close();

@@ -228,7 +228,7 @@ export async function startService(
     server,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async stop() {
-      await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2);
+      await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2, config.SHUTDOWN_DRAIN_DELAY_MS);
       await metricsServer.close();
       await Promise.all(workers.map((worker) => worker.stop()));
       await consumer?.stop();
