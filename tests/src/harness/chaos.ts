@@ -1,12 +1,12 @@
 import type { SignedIn } from "./auth.js";
 import type { Attempt, OrderClient } from "./load.js";
-import { invariantsOnceSettled, stockOf } from "./saga.js";
+import { invariantsOnceSettled, type StackData, stockOf } from "./saga.js";
 import type { Stack } from "./stack.js";
 
 const TERMINAL_STATES = ["CONFIRMED", "REJECTED", "CANCELLED"];
 
 /** On-hand stock of some products now, the baseline `checkInvariants` compares with. */
-export async function onHand(stack: Stack, products: string[]): Promise<Map<string, number>> {
+export async function onHand(stack: StackData, products: string[]): Promise<Map<string, number>> {
   return new Map([...(await stockOf(stack, products))].map(([id, levels]) => [id, levels.on_hand]));
 }
 
@@ -19,7 +19,7 @@ export const acceptedIds = (attempts: Attempt[]) => [
  * Waits until every order is in a terminal state, reading orders' own
  * database; resolves when that was and how many ended in each state.
  */
-export async function untilTerminal(stack: Stack, ids: string[], timeoutMs = 60_000) {
+export async function untilTerminal(stack: StackData, ids: string[], timeoutMs = 60_000) {
   const pool = stack.pool("orders");
   try {
     const states = await stack.waitFor(

@@ -38,6 +38,9 @@ export function settled(stack: Stack, who: SignedIn, id: string, statuses: Reado
   );
 }
 
+/** What the invariant checks read: the services' databases and the provider's ledger (a test stack, or npm start's). */
+export type StackData = Pick<Stack, "pool" | "providerUrl" | "waitFor">;
+
 export interface StockLevels {
   available: number;
   reserved: number;
@@ -46,7 +49,7 @@ export interface StockLevels {
 }
 
 /** Stock rows of some products, straight from inventory's database. */
-export async function stockOf(stack: Stack, productIds: string[]): Promise<Map<string, StockLevels>> {
+export async function stockOf(stack: StackData, productIds: string[]): Promise<Map<string, StockLevels>> {
   const pool = stack.pool("inventory");
   try {
     const { rows } = await pool.query(
@@ -65,7 +68,7 @@ export async function stockOf(stack: Stack, productIds: string[]): Promise<Map<s
  * conserved (on hand unchanged, reserved = units still held); captured
  * payments = confirmed orders; no order charged twice.
  */
-export async function checkInvariants(stack: Stack, orderIds: string[], onHandBefore: Map<string, number>): Promise<string[]> {
+export async function checkInvariants(stack: StackData, orderIds: string[], onHandBefore: Map<string, number>): Promise<string[]> {
   const problems: string[] = [];
   const orders = stack.pool("orders");
   const inventory = stack.pool("inventory");
@@ -122,7 +125,7 @@ export async function checkInvariants(stack: Stack, orderIds: string[], onHandBe
  * released), so the check is repeated for a while and only what persists is
  * a problem.
  */
-export async function invariantsOnceSettled(stack: Stack, ids: string[], onHandBefore: Map<string, number>, timeoutMs = 20_000) {
+export async function invariantsOnceSettled(stack: StackData, ids: string[], onHandBefore: Map<string, number>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const problems = await checkInvariants(stack, ids, onHandBefore);
