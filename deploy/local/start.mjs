@@ -11,7 +11,7 @@ import { haproxyConfig } from "@emporium/platform/dev/balancer";
 import { buildGoTool } from "@emporium/platform/dev/go-tool";
 import { balancerStatus } from "@emporium/platform/dev/haproxy-stats";
 import { JAEGER_PORT_VARIABLES, jaegerHealthy, jaegerPortsFromEnv, jaegerProcess, otlpExportEnv } from "@emporium/platform/dev/jaeger";
-import { describeTakenPorts, takenPorts } from "@emporium/platform/dev/port-check";
+import { describeTakenPorts, portClash, takenPorts } from "@emporium/platform/dev/port-check";
 import { prefixedPrinter, startProcessGroup } from "@emporium/platform/dev/process-group";
 import { replicaLayout } from "@emporium/platform/dev/replica-layout";
 import { replicaCounts, replicated } from "@emporium/platform/dev/replicas";
@@ -132,20 +132,18 @@ if (other) {
   process.exit(1);
 }
 // Copies take ports 100 apart: two settings too close together would give two processes one port.
-const clash = [...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS].find((p, i, all) => all.findIndex((q) => q.port === p.port) !== i);
+const clash = portClash([...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS]);
 if (clash) {
-  const first = [...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS].find((q) => q.port === clash.port);
-  print(
-    "emporium",
-    `port ${clash.port} would serve both ${first.name} (${first.variable}) and ${clash.name} (${clash.variable}); copies use port + 100·k, so keep the port settings at least ${100 * (Math.max(...Object.values(counts)) + 1)} apart`,
-  );
+  print("emporium", clash);
   release();
+  if (balancerDir) rmSync(balancerDir, { recursive: true, force: true });
   process.exit(1);
 }
 const taken = await takenPorts([...APP_PORTS, ...METRICS_PORTS, ...COPY_PORTS]);
 if (taken.length > 0) {
   print("emporium", describeTakenPorts(taken));
   release();
+  if (balancerDir) rmSync(balancerDir, { recursive: true, force: true });
   process.exit(1);
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { haproxyConfig } from "../src/dev/balancer.js";
+import { portClash } from "../src/dev/port-check.js";
 import { replicaLayout } from "../src/dev/replica-layout.js";
 import { replicaCounts } from "../src/dev/replicas.js";
 import { emporiumProcesses } from "../src/dev/stack.js";
@@ -94,4 +95,15 @@ test("the balancer stands on the single copy's ports: the gateway over HTTP/1.1 
   assert.match(config, /server orders-2 127\.0\.0\.1:50251 check proto h2 check-proto h2\n/);
   assert.match(config, /retry-on conn-failure\n/);
   assert.doesNotMatch(config, /retry-on [^\n]*(empty-response|response-timeout)/, "nothing is retried once a copy got the request");
+});
+
+test("port settings whose copies would collide are refused, naming both", () => {
+  // GATEWAY_PORT 8080 with two copies takes 8180 and 8280; METRICS_PORT 8180 would be gateway-1's port.
+  const wanted = [
+    { name: "gateway", variable: "GATEWAY_PORT", port: 8080 },
+    { name: "gateway", variable: "METRICS_PORT", port: 8180 },
+    { name: "gateway-1", variable: "copy of gateway", port: 8180 },
+  ];
+  assert.match(portClash(wanted) ?? "", /port 8180 would serve both gateway \(METRICS_PORT\) and gateway-1 \(copy of gateway\)/);
+  assert.equal(portClash(wanted.slice(0, 2)), undefined);
 });

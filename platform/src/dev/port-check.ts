@@ -32,3 +32,19 @@ export function describeTakenPorts(taken: WantedPort[]): string {
     `See which program holds one with: ss -ltnp 'sport = :${taken[0]?.port}'`,
   ].join("\n");
 }
+
+/**
+ * Two wanted ports that are the same (copies of a process take port + 100·k,
+ * so settings too close together collide), said as the launcher's refusal;
+ * undefined when every port is distinct.
+ */
+export function portClash(ports: WantedPort[]): string | undefined {
+  const seen = new Map<number, WantedPort>();
+  for (const wanted of ports) {
+    const first = seen.get(wanted.port);
+    if (first)
+      return `cannot start: port ${wanted.port} would serve both ${first.name} (${first.variable}) and ${wanted.name} (${wanted.variable}); copies listen on port + 100·k, so keep the port settings further apart`;
+    seen.set(wanted.port, wanted);
+  }
+  return undefined;
+}
