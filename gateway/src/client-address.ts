@@ -4,10 +4,11 @@ import proxyaddr from "proxy-addr";
 /**
  * The address a request comes from, for limits per address: the
  * connection's peer, unless that peer is a trusted proxy (the balancer in
- * front of several gateways), in which case the nearest address in
- * X-Forwarded-For that is not one of them. An address a client wrote into
- * the header itself is never believed: the balancer appends the peer it
- * saw, and only addresses after the last untrusted one are skipped.
+ * front of several gateways). Then, walking back from the peer through
+ * X-Forwarded-For (right to left), trusted proxies are skipped and the
+ * first address that is not one is the caller. The balancer appends the
+ * peer it saw, so an address a client wrote into the header itself lies
+ * beyond that one and is never reached.
  * proxy-addr does the parsing, as express's `trust proxy` does;
  * `trusted` takes its forms: addresses, CIDR ranges, and names such as
  * `loopback`. None trusted (the default): the peer, header ignored.
