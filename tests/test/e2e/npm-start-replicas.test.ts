@@ -11,7 +11,7 @@ import { repoRoot } from "../../src/harness/stack.js";
 
 // EMPORIUM_REPLICAS=2 npm start: two copies of the gateway and of every
 // service behind one HAProxy. Copies dying and restarting under load:
-// tests/test/chaos/replicas.fast.test.ts.
+// tests/test/chaos/replicas.slow.test.ts.
 const COPIES = 2;
 let launcher: ReplicasLauncher;
 before(

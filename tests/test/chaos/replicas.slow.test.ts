@@ -13,7 +13,7 @@ import { invariantsOnceSettled } from "../../src/harness/saga.js";
 // restarted one at a time. Nothing accepted may be lost, nothing charged
 // twice, stock conserved.
 const COPIES = 2;
-/** Orders per second (npm test; npm run test:chaos runs at half the sustained rate, CHAOS_ORDERS_PER_SECOND). */
+/** Orders per second (npm run test:chaos sets half the sustained rate, CHAOS_ORDERS_PER_SECOND). */
 const RATE = chaosRate(10);
 let launcher: ReplicasLauncher;
 let customers: SignedIn[];
@@ -117,7 +117,7 @@ test("kill -9 of one copy of every process at once: calls go to the other copies
   await eventually(async () => ((await launcher.servers()).every((s) => s.status.startsWith("UP")) ? true : undefined), "every copy UP");
 });
 
-// Twelve copies one after another, each drained, started and checked back in: past npm test's 3-minute default.
+// Twelve copies one after another, each drained, started and checked back in: past the 3-minute default per test.
 test("a rolling restart of every copy, one at a time, under a steady load: every order is accepted, none fails at the client, and the saga's invariants hold", {
   timeout: 10 * 60_000,
 }, async (t) => {
