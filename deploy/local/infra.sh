@@ -8,6 +8,10 @@
 #
 #   component  default port  override env            state / log
 #   postgres   55432         EMPORIUM_PG_PORT        .infra/pg        .infra/logs/postgres.log
+#   pgbouncer  56432         EMPORIUM_PGBOUNCER_PORT .infra/pgbouncer .infra/logs/pgbouncer.log
+#   replica    55433         EMPORIUM_PG_REPLICA_PORT .infra/pg-replica .infra/logs/postgres-replica.log
+#              (PgBouncer: transaction pooling in front of postgres; the
+#              replica: a streaming copy of it, lib/pg-replica.sh)
 #   redis      56379         EMPORIUM_REDIS_PORT     .infra/redis     .infra/logs/redis.log
 #   kafka      59092 (+59093 controller)             .infra/kafka     .infra/logs/kafka.log
 #              EMPORIUM_KAFKA_PORT / EMPORIUM_KAFKA_CONTROLLER_PORT
@@ -45,6 +49,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 source "$SCRIPT_DIR/lib/common.sh"
 source "$SCRIPT_DIR/lib/postgres.sh"
+source "$SCRIPT_DIR/lib/pgbouncer.sh"
+source "$SCRIPT_DIR/lib/pg-replica.sh"
 source "$SCRIPT_DIR/lib/redis.sh"
 source "$SCRIPT_DIR/lib/kafka.sh"
 
@@ -63,7 +69,13 @@ acquire_lock() {
 
 print_settings() {
   log "connection settings:"
-  if [[ -n ${DATABASE_URL:-} ]]; then log "DATABASE_URL: external (kept from your environment)"; else echo "DATABASE_URL=$(pg_url)"; fi
+  if [[ -n ${DATABASE_URL:-} ]]; then
+    log "DATABASE_URL: external (kept from your environment)"
+  else
+    echo "DATABASE_URL=$(pg_url)"
+    echo "DATABASE_POOLER_URL=$(pgb_url)"
+    echo "DATABASE_READ_REPLICA_URL=$(replica_url)"
+  fi
   if [[ -n ${REDIS_URL:-} ]]; then log "REDIS_URL: external (kept from your environment)"; else echo "REDIS_URL=$(redis_url)"; fi
   if [[ -n ${KAFKA_BROKERS:-} ]]; then log "KAFKA_BROKERS: external (kept from your environment)"; else echo "KAFKA_BROKERS=$(kafka_brokers)"; fi
 }
@@ -74,6 +86,8 @@ cmd_up() {
     log "postgres: DATABASE_URL is set, using the external database (local postgres not started)"
   else
     pg_start
+    pgb_start
+    replica_start
   fi
   if [[ -n ${REDIS_URL:-} ]]; then
     log "redis: REDIS_URL is set, using the external redis (local redis not started)"
@@ -93,12 +107,16 @@ cmd_down() {
   acquire_lock
   kafka_stop
   redis_stop
+  replica_stop
+  pgb_stop
   pg_stop
   log "all local infrastructure stopped (data kept in $INFRA_DIR)"
 }
 
 cmd_status() {
   pg_status
+  pgb_status
+  replica_status
   redis_status
   kafka_status
 }

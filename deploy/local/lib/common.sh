@@ -161,6 +161,14 @@ stop_pid() {
   sleep 0.5
 }
 
+# own_dir <dir>: creates <dir> (mode 700) for the postgres OS user when root
+# (the servers run as that user), for the current user otherwise.
+own_dir() {
+  mkdir -p "$1"
+  chmod 700 "$1"
+  if is_root; then chown postgres: "$1"; fi
+}
+
 # --- package installation --------------------------------------------------
 
 APT_UPDATED=0

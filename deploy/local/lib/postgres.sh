@@ -152,7 +152,10 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 # Own socket dir (not /var/run/postgresql) so we never clash with a system cluster.
 unix_socket_directories = '$PG_SOCK_DIR'
-max_connections = 200
+max_connections = 300
+# The read replica (lib/pg-replica.sh) streams through a replication slot;
+# past this much WAL it is let go and copied anew.
+max_slot_wal_keep_size = 2GB
 # Disposable dev instance: trade crash-safety for speed (tests create/drop a
 # lot). A power loss may corrupt this cluster; just delete .infra/pg then.
 fsync = off

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { takeAfterCommit } from "./after-commit.js";
 import { TracedClient } from "./traced-client.js";
+import { TransactionPooledClient } from "./transaction-pooled-client.js";
 import { endTransactionState } from "./transaction-state.js";
 import { runWaitingWrites } from "./waiting-writes.js";
 
@@ -14,8 +15,23 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-export function createPool(url: string, applicationName: string, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max, Client: TracedClient });
+/**
+ * A pool of `max` connections to `url`. `transactionPooled`: `url` is a
+ * PgBouncer in transaction pooling, where only what lives within one
+ * transaction works (no LISTEN, session advisory locks or named prepared
+ * statements; those take a direct pool). `timeoutMs`: how long a connect
+ * and a statement may take before they fail (none by default), for a server
+ * that has somewhere else to go (a read replica).
+ */
+export function createPool(
+  url: string,
+  applicationName: string,
+  max = 10,
+  { transactionPooled = false, timeoutMs }: { transactionPooled?: boolean; timeoutMs?: number } = {},
+): Pool {
+  const Client = transactionPooled ? TransactionPooledClient : TracedClient;
+  const timeouts = timeoutMs === undefined ? {} : { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs };
+  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max, Client, ...timeouts });
   // An idle client losing its connection must not crash the process; the
   // pool drops it and the next query gets a fresh one.
   pool.on("error", () => undefined);

@@ -35,7 +35,16 @@ export const serviceConfig = {
 export interface ServiceContext {
   name: string;
   logger: Logger;
+  /** Transactions and single statements: through PgBouncer when DATABASE_POOLER_URL is set. */
   pool: Pool;
+  /**
+   * Direct connections to Postgres for what lives in a session and so
+   * cannot go through transaction pooling: LISTEN, session advisory locks.
+   * The same pool as `pool` when there is no pooler.
+   */
+  sessionPool: Pool;
+  /** The service's database (DATABASE_NAME), the same on a read replica of its server. */
+  databaseName: string;
   kafka: Kafka;
   producer: Producer;
   clients: ClientFactory;
@@ -123,14 +132,23 @@ export async function startService(
        * (pgbench, docs/benchmarks.md).
        */
       DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(24),
+      /**
+       * A PgBouncer in transaction pooling in front of DATABASE_URL's
+       * server (the native setup has one, deploy/local/lib/pgbouncer.sh).
+       * Set: the pool's transactions go through it, and only the session
+       * work (migrations, LISTEN, the relay's leader lock) connects to
+       * DATABASE_URL directly, with DATABASE_SESSION_POOL_MAX connections.
+       */
+      DATABASE_POOLER_URL: z.url().optional(),
+      DATABASE_SESSION_POOL_MAX: z.coerce.number().int().min(2).max(20).default(4),
     },
     env,
   );
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   onStarting?.({ logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME);
-  const pool = createPool(databaseUrl(config.DATABASE_URL, config.DATABASE_NAME), definition.name, config.DATABASE_POOL_MAX);
-  const applied = await migrate(pool, [platformMigrations, { name: definition.name, dir: definition.migrationsDir }]);
+  const { pool, sessionPool } = servicePools(config, definition.name);
+  const applied = await migrate(sessionPool, [platformMigrations, { name: definition.name, dir: definition.migrationsDir }]);
   if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
   const kafka = createKafka({ clientId: definition.name, brokers: config.KAFKA_BROKERS, logger });
@@ -145,6 +163,8 @@ export async function startService(
     name: definition.name,
     logger,
     pool,
+    sessionPool,
+    databaseName: config.DATABASE_NAME,
     kafka,
     producer,
     clients,
@@ -155,14 +175,14 @@ export async function startService(
   registerOutboxLagMetrics({ pool, registry: metrics, logger });
   registerPoolMetrics({ pool, poolName: definition.name, registry: metrics });
   const dependencies: Record<string, DependencyCheck> = {
-    postgres: async () => (await pool.query("SELECT 1")).rowCount === 1,
+    postgres: async () => (await pool.query("SELECT 1")).rowCount === 1 && (await sessionPool.query("SELECT 1")).rowCount === 1,
     kafka: () => admin.run(async (client) => (await client.describeCluster()).brokers.length > 0),
   };
   if (redis) dependencies.redis = async () => redis.status === "ready" && (await redis.ping()) === "PONG";
   registerDependencyGauge({ registry: metrics, checks: dependencies, logger });
   await definition.afterMigrate?.(ctx);
 
-  const relay: OutboxRelay = createOutboxRelay({ pool, producer, logger });
+  const relay: OutboxRelay = createOutboxRelay({ pool: sessionPool, producer, logger });
   await relay.start();
   const broadcast = definition.broadcast
     ? createBroadcastListener({
@@ -237,7 +257,32 @@ export async function startService(
       await producer.disconnect();
       await admin.close();
       await pool.end();
+      if (sessionPool !== pool) await sessionPool.end();
       redis?.disconnect();
     },
+  };
+}
+
+/** The service's pools: through the pooler and direct, or one direct pool for both. */
+function servicePools(
+  config: {
+    DATABASE_URL: string;
+    DATABASE_NAME: string;
+    DATABASE_POOL_MAX: number;
+    DATABASE_POOLER_URL?: string | undefined;
+    DATABASE_SESSION_POOL_MAX: number;
+  },
+  name: string,
+): { pool: Pool; sessionPool: Pool } {
+  const direct = databaseUrl(config.DATABASE_URL, config.DATABASE_NAME);
+  if (!config.DATABASE_POOLER_URL) {
+    const pool = createPool(direct, name, config.DATABASE_POOL_MAX);
+    return { pool, sessionPool: pool };
+  }
+  return {
+    pool: createPool(databaseUrl(config.DATABASE_POOLER_URL, config.DATABASE_NAME), name, config.DATABASE_POOL_MAX, {
+      transactionPooled: true,
+    }),
+    sessionPool: createPool(direct, `${name}:session`, config.DATABASE_SESSION_POOL_MAX),
   };
 }

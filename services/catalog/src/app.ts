@@ -5,10 +5,13 @@ import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_
 import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
 import { loadConfig } from "@emporium/platform/config/load-config";
 import type { MigrationSource } from "@emporium/platform/db/migrate";
+import { databaseUrl } from "@emporium/platform/db/pool";
+import { primaryOnly, type ReadPool } from "@emporium/platform/db/read-replica";
 import { onBroadcast } from "@emporium/platform/kafka/broadcast-listener";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
 import { breakerStateGauge } from "@emporium/platform/resilience/breaker-metrics";
 import { createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
+import type { Worker } from "@emporium/platform/service/periodic-worker";
 import type { ServiceContext, ServiceDefinition } from "@emporium/platform/service/service-runtime";
 import { z } from "zod";
 import { inventoryAvailability, inventoryIsUnhealthy } from "./availability/inventory-availability.js";
@@ -18,6 +21,7 @@ import { catalogTopic } from "./events/topics.js";
 import { createCatalogHandlers } from "./handlers.js";
 import { seedCatalog } from "./seed/seed-catalog.js";
 import { productStore } from "./store/product-store.js";
+import { replicaLists } from "./store/replica-lists.js";
 
 const config = () =>
   loadConfig({
@@ -35,6 +39,16 @@ const config = () =>
     CATALOG_AVAILABILITY_TTL_MS: z.coerce.number().int().positive().default(1_000),
     /** Failed availability lookups in a row that open the inventory breaker (then none is tried for the cool-down). */
     CATALOG_INVENTORY_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+    /**
+     * A streaming read replica of the catalog's Postgres server (its URL
+     * without the database; the native setup has one). Lists are read
+     * there while it is at most CATALOG_REPLICA_MAX_LAG_MS behind, checked
+     * every CATALOG_REPLICA_PROBE_MS; otherwise, and without it, from the
+     * primary.
+     */
+    DATABASE_READ_REPLICA_URL: z.url().optional(),
+    CATALOG_REPLICA_MAX_LAG_MS: z.coerce.number().int().positive().default(1_000),
+    CATALOG_REPLICA_PROBE_MS: z.coerce.number().int().positive().default(200),
     /** How long the open breaker skips inventory before letting one probe lookup through. */
     CATALOG_INVENTORY_BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(5_000),
   });
@@ -97,6 +111,20 @@ function presenter(ctx: ServiceContext): ProductPresenter {
   return present;
 }
 
+// One way to read lists per process, with the worker probing the replica.
+const listReads = new WeakMap<ServiceContext, { reads: ReadPool; worker?: Worker }>();
+function lists(ctx: ServiceContext) {
+  let found = listReads.get(ctx);
+  if (!found) {
+    const settings = config();
+    found = settings.DATABASE_READ_REPLICA_URL
+      ? replicaLists(ctx, databaseUrl(settings.DATABASE_READ_REPLICA_URL, ctx.databaseName), settings)
+      : { reads: primaryOnly(ctx.pool) };
+    listReads.set(ctx, found);
+  }
+  return found;
+}
+
 /** The catalog service: products over RPC, changes announced on catalog.v1. */
 export const catalogService: ServiceDefinition = {
   name: "catalog",
@@ -109,6 +137,10 @@ export const catalogService: ServiceDefinition = {
     topics: (prefix) => [catalogTopic(prefix)],
     handlers: (ctx) => [onBroadcast(ProductChangedSchema, (event) => productCache(ctx).forgetLocally(event.product?.id ?? ""))],
   },
+  workers: (ctx) => {
+    const { worker } = lists(ctx);
+    return worker ? [worker] : [];
+  },
   afterMigrate: async (ctx) => {
     const wanted = config().CATALOG_SEED_PRODUCTS;
     if (wanted === 0 || (await productStore.count(ctx.pool)) > 0) return;
@@ -120,6 +152,7 @@ export const catalogService: ServiceDefinition = {
       CatalogService,
       createCatalogHandlers({
         pool: ctx.pool,
+        lists: lists(ctx).reads,
         store: productStore,
         cache: productCache(ctx),
         present: presenter(ctx),

@@ -3,6 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_events_pb";
 import type { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { type Pool, withTransaction } from "@emporium/platform/db/pool";
+import type { ReadPool } from "@emporium/platform/db/read-replica";
 import { ConflictError, NotFoundError, ValidationError } from "@emporium/platform/errors/domain-errors";
 import { appendToOutbox } from "@emporium/platform/kafka/outbox";
 import type { PageTokens } from "@emporium/platform/paging/page-token";
@@ -16,7 +17,10 @@ import { fromProtoProduct, toProtoProduct } from "./proto-mapping.js";
 import type { ProductStore } from "./store/product-store.js";
 
 interface Deps {
+  /** The primary: writes, and the reads that fill the product cache. */
   pool: Pool;
+  /** Lists: the read replica while it is fresh enough, else the primary. */
+  lists: ReadPool;
   store: ProductStore;
   cache: ProductCache;
   /** Projects products to the fieldset and adds availability (one inventory lookup per response). */
@@ -28,7 +32,7 @@ interface Deps {
 const FOREIGN_KEY_VIOLATION = "23503";
 
 /** RPC handlers: proto in, validated domain call, proto out. */
-export function createCatalogHandlers({ pool, store, cache, present, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
+export function createCatalogHandlers({ pool, lists, store, cache, present, pageTokens, topic }: Deps): ServiceImpl<typeof CatalogService> {
   return {
     async getProduct({ productId, fields }) {
       validateIds([productId], "product_id");
@@ -58,7 +62,7 @@ export function createCatalogHandlers({ pool, store, cache, present, pageTokens,
       const shape = [filter.category, filter.q, filter.minPrice, filter.maxPrice, filter.orderBy];
       const cursor = request.pageToken ? pageTokens.decode(shape, request.pageToken) : undefined;
       const fieldset = selectFieldset(request.fields?.paths ?? []);
-      const page = await store.list(pool, filter, pageSize, fieldset.stored, cursor);
+      const page = await lists.read((from) => store.list(from, filter, pageSize, fieldset.stored, cursor));
       return {
         products: await present(page.products.map(toProtoProduct), fieldset, { readAsSparse: true }),
         nextPageToken: page.next ? pageTokens.encode(shape, page.next) : "",

@@ -6,6 +6,7 @@ import { StockStatus } from "@emporium/gen/emporium/catalog/v1/catalog_pb";
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { InventoryService, StockSchema } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
 import type { Pool } from "@emporium/platform/db/pool";
+import { primaryOnly } from "@emporium/platform/db/read-replica";
 import { createLogger } from "@emporium/platform/log/logger";
 import { createPageTokens } from "@emporium/platform/paging/page-token";
 import { createCircuitBreaker } from "@emporium/platform/resilience/circuit-breaker";
@@ -63,6 +64,7 @@ function catalogWithInventory() {
   const source = inventoryAvailability({ inventory: client, breaker, timeoutMs: 200, ttlMs: 60_000, logger: silent });
   const handlers = createCatalogHandlers({
     pool,
+    lists: primaryOnly(pool),
     store: productStore,
     cache: createProductCache({ pool, store: productStore, localTtlMs: 60_000 }),
     present: productPresenter(source),

@@ -82,7 +82,7 @@ function watches(ctx: ServiceContext): OrderWatches {
     set = createOrderWatches({
       pool: ctx.pool,
       reads: { order: orderStore.get, changesAfter: statusHistoryStore.changesAfter, latest: statusHistoryStore.latest },
-      feed: createStatusFeed({ pool: ctx.pool, logger: ctx.logger, pollMs: config().ORDERS_WATCH_POLL_MS }),
+      feed: createStatusFeed({ sessionPool: ctx.sessionPool, logger: ctx.logger, pollMs: config().ORDERS_WATCH_POLL_MS }),
       slots: createStreamSlots({ maxOpen: config().ORDERS_WATCH_MAX_STREAMS, maxPerCaller: config().ORDERS_WATCH_MAX_STREAMS_PER_CALLER }),
       productNames: productNameLoaders(ctx.clients.client(CatalogService, config().CATALOG_URL), ctx.logger),
       retryMs: config().ORDERS_WATCH_RETRY_MS,

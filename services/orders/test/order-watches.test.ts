@@ -33,7 +33,7 @@ before(async () => {
   watches = createOrderWatches({
     pool,
     reads: { order: orderStore.get, changesAfter: statusHistoryStore.changesAfter, latest: statusHistoryStore.latest },
-    feed: createStatusFeed({ pool, logger: createLogger("test", "silent"), pollMs: 3_600_000 }),
+    feed: createStatusFeed({ sessionPool: pool, logger: createLogger("test", "silent"), pollMs: 3_600_000 }),
     slots: createStreamSlots({ maxOpen: 10, maxPerCaller: 10 }),
     productNames: () => new DataLoader(async (ids) => ids.map((id) => `name of ${id}`)),
     retryMs: 750,
@@ -113,7 +113,7 @@ test("closing the watches (shutdown) ends an open one with Unavailable and the r
   const local = createOrderWatches({
     pool,
     reads: { order: orderStore.get, changesAfter: statusHistoryStore.changesAfter, latest: statusHistoryStore.latest },
-    feed: createStatusFeed({ pool, logger: createLogger("test", "silent"), pollMs: 3_600_000 }),
+    feed: createStatusFeed({ sessionPool: pool, logger: createLogger("test", "silent"), pollMs: 3_600_000 }),
     slots: createStreamSlots({ maxOpen: 10, maxPerCaller: 10 }),
     productNames: () => new DataLoader(async (ids) => ids.map(() => "")),
     retryMs: 750,

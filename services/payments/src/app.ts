@@ -76,6 +76,8 @@ export const paymentsService: ServiceDefinition = {
     return [
       paymentWorker({
         pool: ctx.pool,
+        // LISTEN lives in a session: direct, not through the pooler.
+        sessionPool: ctx.sessionPool,
         writes: coalescedWrites(ctx.pool),
         store: paymentStore,
         provider: createProviderClient(settings.PAYMENT_PROVIDER_URL),

@@ -1,4 +1,5 @@
 import { listenFor } from "@emporium/platform/db/listener";
+import type { Pool } from "@emporium/platform/db/pool";
 import { createPeriodicWorker, type Worker } from "@emporium/platform/service/periodic-worker";
 import { extractTraceContext } from "@emporium/platform/telemetry/propagation";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -40,7 +41,7 @@ const PAYMENTS_CHANNEL = "emporium_payments";
  * added, so a new payment is charged at once; the interval is a safety net
  * for retries that come due and a lost notification.
  */
-export function paymentWorker(deps: ChargeDeps & { concurrency: number; intervalMs: number }): Worker {
+export function paymentWorker(deps: ChargeDeps & { sessionPool: Pool; concurrency: number; intervalMs: number }): Worker {
   // A charge round takes at most attemptsPerRound × timeout plus the waits between.
   const staleMs = deps.settings.attemptsPerRound * (deps.settings.attemptTimeoutMs + 1_000) + 5_000;
   const reclaimEveryMs = 5_000;
@@ -61,7 +62,7 @@ export function paymentWorker(deps: ChargeDeps & { concurrency: number; interval
       return claimed.length === deps.concurrency;
     },
   });
-  const listener = listenFor(deps.pool, PAYMENTS_CHANNEL, deps.logger, () => worker.wake());
+  const listener = listenFor(deps.sessionPool, PAYMENTS_CHANNEL, deps.logger, () => worker.wake());
   return {
     name: worker.name,
     wake: () => worker.wake(),

@@ -44,13 +44,14 @@ const ring = (bell: Bell) => {
  * bounded cost (one indexed read per open stream per interval) that covers
  * any gap.
  */
-export function createStatusFeed(deps: { pool: Pool; logger: Logger; pollMs: number }): StatusFeed {
+/** `sessionPool`: direct connections (LISTEN lives in a session; ServiceContext.sessionPool). */
+export function createStatusFeed(deps: { sessionPool: Pool; logger: Logger; pollMs: number }): StatusFeed {
   const bells = new Map<string, Set<Bell>>();
   const ringAll = () => {
     for (const set of bells.values()) for (const bell of set) ring(bell);
   };
   const listener = listenFor(
-    deps.pool,
+    deps.sessionPool,
     ORDER_STATUS_CHANNEL,
     deps.logger,
     (orderId) => {
