@@ -92,13 +92,12 @@ pgb_start() {
     touch "$PGB_LOG"
     log "pgbouncer: starting on 127.0.0.1:$PGB_PORT, transaction pooling to postgres :$PG_PORT (log: $PGB_LOG)"
     save_port pgbouncer "$PGB_PORT"
-    # Started in its own folder (pid_is_ours checks the cwd), detached, with
-    # the lock fd closed.
-    if is_root; then
-      (cd "$PGB_DIR" && setsid runuser -u "$PG_OS_USER" -- "$PGB_BIN" "$PGB_CONF" </dev/null >>"$PGB_LOG" 2>&1 9>&- &)
-    else
-      (cd "$PGB_DIR" && setsid "$PGB_BIN" "$PGB_CONF" </dev/null >>"$PGB_LOG" 2>&1 9>&- &)
-    fi
+    # Started in its own folder (pid_is_ours checks the cwd), in a session
+    # of its own (setsid -f returns at once), with none of our fds: the
+    # lock fd 9 and a caller's stdout must not stay open in it.
+    local -a as_user=()
+    is_root && as_user=(runuser -u "$PG_OS_USER" --)
+    (cd "$PGB_DIR" && exec setsid -f "${as_user[@]}" "$PGB_BIN" "$PGB_CONF" </dev/null >>"$PGB_LOG" 2>&1 9>&-)
   fi
   wait_healthy 30 pgbouncer "$PGB_LOG" pgb_check
   log "pgbouncer: ready (pid $(pgb_pid), port $PGB_PORT)"

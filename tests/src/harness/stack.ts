@@ -76,8 +76,8 @@ export async function startStack(options: { env?: Record<string, string>; catalo
   });
   /** A second process of one of the stack's kinds on a port of its own, logging into the same log. */
   const startExtra = async (
-    name: "catalog" | "gateway" | "orders",
-    portKey: "catalogPort" | "gatewayPort" | "ordersPort",
+    name: "catalog" | "gateway" | "orders" | "inventory" | "payments",
+    portKey: "catalogPort" | "gatewayPort" | "ordersPort" | "inventoryPort" | "paymentsPort",
     env: Record<string, string>,
   ) => {
     const port = await freePort();
@@ -146,19 +146,19 @@ export async function startStack(options: { env?: Record<string, string>; catalo
       return startedOrStopped(extra, () => waitUntilServing(extra.url));
     },
     /**
-     * Starts one more orders instance on the same database, topics and
-     * consumer group; resolves once it has started completely: it serves,
-     * and its consumer has joined (its /metrics has the consumer's lag), so
-     * it takes its share of the partitions from then on.
+     * Starts one more instance of a consuming service on the same database,
+     * topics and consumer group; resolves once it has started completely:
+     * it serves, and its consumer has joined (its /metrics has the
+     * consumer's lag), so it takes its share of the partitions from then on.
      */
-    async startExtraOrders(env: Record<string, string> = {}) {
-      const extra = await startExtra("orders", "ordersPort", env);
-      const metrics = `http://127.0.0.1:${Number(new URL(extra.url).port) + 1000}/metrics`;
-      return startedOrStopped(extra, async () => {
+    async startExtraConsumer(name: "orders" | "inventory" | "payments", env: Record<string, string> = {}) {
+      const extra = await startExtra(name, `${name}Port`, env);
+      const metricsUrl = `http://127.0.0.1:${Number(new URL(extra.url).port) + 1000}/metrics`;
+      return startedOrStopped({ ...extra, metricsUrl }, async () => {
         await waitUntilServing(extra.url);
         await stack.waitFor(
-          () => fetch(metrics).then(async (r) => ((await r.text()).includes("messaging_kafka_consumer_lag") ? true : undefined)),
-          "the second orders instance's consumer to join",
+          () => fetch(metricsUrl).then(async (r) => ((await r.text()).includes("messaging_kafka_consumer_lag") ? true : undefined)),
+          `the second ${name} instance's consumer to join`,
           60_000,
         );
       });

@@ -26,7 +26,7 @@ const isEvent = (item: SseItem) => item.kind === "event";
 const eventsUrl = (base: string, id: string) => `${base}/v1/orders/${id}/events`;
 
 test("SIGTERM to the orders instance serving a watch: Unavailable with a RetryInfo; resumed on another instance, nothing is missed", async () => {
-  const second = await stack.startExtraOrders(ENV);
+  const second = await stack.startExtraConsumer("orders", ENV);
   const { id, go } = await heldOrder(stack, alice, "p-000002");
   try {
     const stream = watch(ordersAt(second.url), alice, id);

@@ -123,7 +123,7 @@ test("open watches are bounded per caller and per instance: ResourceExhausted, s
 });
 
 test("with two orders instances, a watcher on one sees the change the other applies", async () => {
-  const second = await stack.startExtraOrders({ ORDERS_WATCH_MAX_STREAMS_PER_CALLER: "2", ORDERS_WATCH_MAX_STREAMS: "3" });
+  const second = await stack.startExtraConsumer("orders", { ORDERS_WATCH_MAX_STREAMS_PER_CALLER: "2", ORDERS_WATCH_MAX_STREAMS: "3" });
   const { id, go } = await heldOrder(stack, alice, "p-000008");
   const onSecond = watch(ordersAt(second.url), alice, id);
   try {

@@ -26,6 +26,8 @@ before(async () => {
   env = {
     ...rest,
     EMPORIUM_PG_PORT: String(await freePort()),
+    EMPORIUM_PGBOUNCER_PORT: String(await freePort()),
+    EMPORIUM_PG_REPLICA_PORT: String(await freePort()),
     EMPORIUM_REDIS_PORT: String(await freePort()),
     EMPORIUM_KAFKA_PORT: String(await freePort()),
     EMPORIUM_KAFKA_CONTROLLER_PORT: String(await freePort()),
@@ -41,29 +43,38 @@ after(async () => {
 
 const infra = async (command: "up" | "down" | "status") =>
   (await run("bash", [join(checkout, "deploy/local/infra.sh"), command], { env, timeout: 240_000 })).stdout;
-const ourProcesses = async () =>
-  (await run("pgrep", ["-af", checkout]).catch(() => ({ stdout: "" }))).stdout
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !line.includes("pgrep"));
+/** Processes whose command line names the checkout or, as root, the folder beside it in /var/tmp that holds postgres's data. */
+const ourProcesses = async () => {
+  const pgRoot = await realpath(join(checkout, ".infra/pg")).catch(() => undefined);
+  const places = [checkout, ...(pgRoot?.startsWith("/var/tmp/emporium-") ? [dirname(pgRoot)] : [])];
+  const lines = [];
+  for (const place of places) lines.push(...(await run("pgrep", ["-af", place]).catch(() => ({ stdout: "" }))).stdout.split("\n"));
+  return lines.filter((line) => line.trim() !== "" && !line.includes("pgrep"));
+};
 
-test("infra up starts Postgres, Redis and Kafka; a second up is a no-op; down leaves no process", async () => {
+test("infra up starts Postgres with PgBouncer and a read replica, Redis and Kafka; a second up is a no-op; down leaves no process", async () => {
   const first = await infra("up");
   assert.match(first, /postgres: ready/);
+  assert.match(first, /pgbouncer: ready/);
+  assert.match(first, /postgres-replica: copying the primary with pg_basebackup/);
+  assert.match(first, /postgres-replica: ready/);
   assert.match(first, /redis: ready/);
   assert.match(first, /kafka: ready/);
 
   const second = await infra("up");
   assert.match(second, /postgres: already running/);
+  assert.match(second, /pgbouncer: already running/);
+  assert.match(second, /postgres-replica: already running/);
   assert.match(second, /redis: already running/);
   assert.match(second, /kafka: already running/);
   assert.doesNotMatch(second, /starting|initdb|formatting|downloading/);
 
   const status = await infra("status");
-  assert.equal(status.match(/ running /g)?.length, 3, status);
+  assert.equal(status.match(/ running /g)?.length, 5, status);
 
   await infra("down");
   assert.deepEqual(await ourProcesses(), []);
-  assert.equal((await infra("status")).match(/ stopped /g)?.length, 3);
+  assert.equal((await infra("status")).match(/ stopped /g)?.length, 5);
 });
 
 test("infra up starts nothing when external infrastructure is configured", async () => {
