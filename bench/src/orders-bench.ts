@@ -10,6 +10,7 @@ import { orderClient } from "@emporium/tests/harness/load";
 import { startStack } from "@emporium/tests/harness/stack";
 import { measureLists, renderListsTable } from "./lists.js";
 import { type BurstResult, orderBurst } from "./orders/burst.js";
+import { type CopiesResult, measureCopies, renderCopiesTable } from "./orders/copies.js";
 import { signUpCustomers } from "./orders/customers.js";
 import { preparePgbench } from "./orders/pgbench.js";
 import { cpuPer, cpuSnapshot } from "./orders/process-cpu.js";
@@ -29,6 +30,8 @@ const settings = {
   pgbenchSeconds: env("BENCH_PGBENCH_SECONDS", 10),
   stepSeconds: env("BENCH_STEP_SECONDS", 60),
   steps: (process.env.BENCH_STEPS ?? "50,100,150,200,250,300").split(",").filter(Boolean).map(Number),
+  /** The replicas column: bursts with this many copies of every process (npm start's launcher); empty skips it. */
+  copies: (process.env.BENCH_COPIES ?? "1,2").split(",").filter(Boolean).map(Number),
 };
 /** The demo's products, restocked so that no load runs them out. */
 const PRODUCTS = Array.from({ length: 20 }, (_, i) => `p-${String(i + 1).padStart(6, "0")}`);
@@ -40,6 +43,7 @@ console.log(`starting the stack (${production.description})…`);
 const stack = await startStack({ env: production.env, catalogSeedProducts: 1_000 });
 const probe = await sagaProbe(stack, infraEnv);
 const pgbench = await preparePgbench();
+let stackStopped = false;
 try {
   const inventory = stack.pool("inventory");
   await inventory.query("UPDATE stock SET available = available + 100000000 WHERE product_id = ANY($1::text[])", [PRODUCTS]);
@@ -94,6 +98,26 @@ try {
 
   console.log("(e) lists: the gateway against express + pg on the same table");
   const lists = await measureLists(stack, { rounds: settings.rounds, seconds: 5, connections: settings.connections });
+  await probe.close();
+  await stack.stop();
+  stackStopped = true;
+
+  // The replicas column, each measurement on a launcher of its own (the stack above is stopped first).
+  const copies: CopiesResult[] = [];
+  for (let round = 1; round <= (settings.copies.length > 0 ? settings.rounds : 0); round++) {
+    for (const count of settings.copies) {
+      console.log(`(g) replicas, round ${round}/${settings.rounds}: ${count} of every process`);
+      copies.push(
+        await measureCopies(count, {
+          env: production.env,
+          products: PRODUCTS,
+          customers: 32,
+          connections: settings.connections,
+          seconds: 15,
+        }),
+      );
+    }
+  }
 
   const report = renderOrdersReport({
     when: new Date(),
@@ -106,6 +130,7 @@ try {
     steps,
     overload,
     lists: renderListsTable(lists),
+    copies: copies.length > 0 ? renderCopiesTable(copies, OURS, median) : undefined,
     ours: OURS,
     median,
   });
@@ -113,7 +138,9 @@ try {
   await writeReportSection("orders", report);
 } finally {
   await pgbench.drop().catch(() => undefined);
-  await probe.close();
-  await stack.stop();
+  if (!stackStopped) {
+    await probe.close().catch(() => undefined);
+    await stack.stop();
+  }
   production.stop();
 }

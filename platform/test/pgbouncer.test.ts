@@ -34,7 +34,10 @@ test("statements go through PgBouncer, which lists this database's clients", asy
 });
 
 test("a named prepared statement is refused at once through the transaction pooler", async () => {
-  await assert.rejects(pooled.query({ name: "by-id", text: "SELECT $1::int AS n", values: [1] }), /named prepared statement "by-id" refused/);
+  await assert.rejects(
+    pooled.query({ name: "by-id", text: "SELECT $1::int AS n", values: [1] }),
+    /named prepared statement "by-id" refused/,
+  );
   // Unnamed statements with parameters (pg's default) work as ever.
   assert.equal((await pooled.query<{ n: number }>("SELECT $1::int AS n", [7])).rows[0]?.n, 7);
 });

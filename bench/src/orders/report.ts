@@ -12,6 +12,8 @@ export interface OrdersReportInput {
   steps: StepResult[];
   /** (e), as bench/src/lists.ts renders it. */
   lists: string;
+  /** (g), as bench/src/orders/copies.ts renders it; absent when skipped. */
+  copies?: string | undefined;
   /** A burst at 4× the connections of (b). */
   overload: BurstResult;
   /** Our processes, in table order (others, like the provider simulator, are shown apart). */
@@ -89,5 +91,13 @@ export function renderOrdersReport(input: OrdersReportInput): string {
     "(e) `GET /v1/products?page_size=20` at 64 connections, in interleaved rounds of 5 s (`bench/src/lists.ts`, also `npm run bench:lists`):",
     "",
     input.lists,
+    ...(input.copies
+      ? [
+          "",
+          "(g) replicas: a 15 s burst (after 10 s of warm-up and 10 s idle) at the same connections from 32 customers with 1 and with 2 copies of every process (`EMPORIUM_REPLICAS`; 2 behind HAProxy), each on a fresh launcher, rounds interleaved (`bench/src/orders/copies.ts`, also `npm run bench:replicas`):",
+          "",
+          input.copies,
+        ]
+      : []),
   ].join("\n");
 }

@@ -14,7 +14,8 @@ export interface Backlog {
 }
 
 /** Watches a stack's saga: the backlog at each hop, and how orders ended. */
-export async function sagaProbe(stack: Stack, infra: { KAFKA_BROKERS: string }) {
+/** `stack`: a test stack, or a launcher's databases and topic prefix (bench/src/orders/copies.ts). */
+export async function sagaProbe(stack: Pick<Stack, "pool" | "topicPrefix">, infra: { KAFKA_BROKERS: string }) {
   const pools = { orders: stack.pool("orders"), inventory: stack.pool("inventory"), payments: stack.pool("payments") };
   const kafka = new Kafka({ clientId: "bench-probe", brokers: infra.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();

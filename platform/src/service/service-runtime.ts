@@ -248,16 +248,19 @@ export async function startService(
     server,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async stop() {
-      await server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2, config.SHUTDOWN_DRAIN_DELAY_MS);
-      await metricsServer.close();
-      await Promise.all(workers.map((worker) => worker.stop()));
-      await consumer?.stop();
-      await broadcast?.stop();
-      await relay.stop();
-      await producer.disconnect();
-      await admin.close();
-      await pool.end();
-      if (sessionPool !== pool) await sessionPool.end();
+      const step = slowStepReporter(logger);
+      await step("rpc server", () => server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2, config.SHUTDOWN_DRAIN_DELAY_MS));
+      await step("metrics server", () => metricsServer.close());
+      await step("workers", () => Promise.all(workers.map((worker) => worker.stop())));
+      await step("event consumer", async () => consumer?.stop());
+      await step("broadcast listener", async () => broadcast?.stop());
+      await step("outbox relay", () => relay.stop());
+      await step("kafka producer", () => producer.disconnect());
+      await step("kafka admin", () => admin.close());
+      await step("postgres pools", async () => {
+        await pool.end();
+        if (sessionPool !== pool) await sessionPool.end();
+      });
       redis?.disconnect();
     },
   };
@@ -284,5 +287,31 @@ function servicePools(
       transactionPooled: true,
     }),
     sessionPool: createPool(direct, `${name}:session`, config.DATABASE_SESSION_POOL_MAX),
+  };
+}
+
+/** How long a stop step may take before the log says which one is still running. */
+const SLOW_STOP_STEP_MS = 2_000;
+
+/**
+ * Runs one step of a graceful stop; one that takes more than 2 s is logged
+ * (when it is still running, and when it ends), so that a stop running into
+ * SHUTDOWN_TIMEOUT_MS names the step that held it.
+ */
+function slowStepReporter(logger: Logger) {
+  return async (name: string, run: () => Promise<unknown>): Promise<void> => {
+    const started = performance.now();
+    const slow = setTimeout(
+      () => logger.warn({ step: name, afterMs: SLOW_STOP_STEP_MS }, `stopping: ${name} still running`),
+      SLOW_STOP_STEP_MS,
+    );
+    slow.unref();
+    try {
+      await run();
+    } finally {
+      clearTimeout(slow);
+      const tookMs = Math.round(performance.now() - started);
+      if (tookMs > SLOW_STOP_STEP_MS) logger.warn({ step: name, tookMs }, `stopping: ${name} took ${tookMs} ms`);
+    }
   };
 }

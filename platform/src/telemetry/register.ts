@@ -36,7 +36,21 @@ process.env.OTEL_LOGS_EXPORTER ??= "none";
 const sdk = new NodeSDK({ instrumentations: [] });
 sdk.start();
 
-/** Flushes and stops the SDK; called last in graceful shutdown. */
-export async function shutdownTelemetry(): Promise<void> {
-  await sdk.shutdown().catch(() => undefined);
+/** How long the last flush of spans may take. */
+const FLUSH_BUDGET_MS = 2_000;
+
+/**
+ * Flushes and stops the SDK; called last in graceful shutdown. Gives up
+ * after 2 s and drops what is left: with the collector unreachable, the
+ * exporter retries each batch for up to 10 s (its timeout), which ran the
+ * copies of a rolling restart past SHUTDOWN_TIMEOUT_MS into exit code 1.
+ */
+export async function shutdownTelemetry(budgetMs = FLUSH_BUDGET_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const givenUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, budgetMs);
+    timer.unref();
+  });
+  await Promise.race([sdk.shutdown().catch(() => undefined), givenUp]);
+  clearTimeout(timer);
 }
