@@ -15,7 +15,13 @@ const settings = {
   connections: env("BENCH_CONNECTIONS", 64),
   seconds: env("BENCH_BURST_SECONDS", 15),
   copies: (process.env.BENCH_COPIES ?? "1,2").split(",").map(Number),
+  /** Also one copy with the services connecting to Postgres directly: what PgBouncer's hop costs. */
+  poolerAB: process.env.BENCH_POOLER_AB === "1",
 };
+const rows = [
+  ...settings.copies.map((copies) => ({ label: String(copies), copies, env: {} })),
+  ...(settings.poolerAB ? [{ label: "1, no PgBouncer", copies: 1, env: { DATABASE_POOLER_URL: "" } }] : []),
+];
 const PRODUCTS = Array.from({ length: 20 }, (_, i) => `p-${String(i + 1).padStart(6, "0")}`);
 const OURS = ["gateway", "orders", "inventory", "payments", "catalog", "identity"];
 
@@ -23,9 +29,9 @@ const production = await productionLike();
 const results: CopiesResult[] = [];
 try {
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const copies of settings.copies) {
-      console.log(`round ${round}/${settings.rounds}: ${copies} ${copies === 1 ? "copy" : "copies"} of each process`);
-      const result = await measureCopies(copies, { env: production.env, products: PRODUCTS, ...settings });
+    for (const { label, copies, env: variant } of rows) {
+      console.log(`round ${round}/${settings.rounds}: ${label} (copies of each process)`);
+      const result = await measureCopies(copies, { ...settings, env: { ...production.env, ...variant }, products: PRODUCTS, label });
       results.push(result);
       const ours = OURS.reduce((sum, name) => sum + (result.cpuPerOrder.get(name) ?? 0), 0);
       console.log(`  ${Math.round(result.acceptedPerSecond)} accepted/s, p99 ${result.p99} ms, ${ours.toFixed(1)} ms CPU per order (ours)`);

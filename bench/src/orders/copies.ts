@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { infraEnv } from "@emporium/tests/harness/infra-env";
 import { startReplicas } from "@emporium/tests/harness/replicas-launcher";
 import { orderBurst } from "./burst.js";
@@ -7,6 +7,8 @@ import { cpuPer, cpuSnapshot } from "./process-cpu.js";
 import { sagaProbe } from "./saga-probe.js";
 
 export interface CopiesResult {
+  /** The table's row: the copies, and what else differs ("1, no PgBouncer"). */
+  label: string;
   copies: number;
   acceptedPerSecond: number;
   p50: number;
@@ -39,6 +41,27 @@ async function withChildren(pids: Map<string, number>): Promise<Map<string, numb
   return all;
 }
 
+/** The infrastructure's processes by what they run, for its CPU per order (named `postgres#<pid>` and so on). */
+const INFRA = new Map([
+  ["postgres", "postgres"],
+  ["pgbouncer", "pgbouncer"],
+  ["java", "kafka"],
+  ["redis-server", "redis"],
+]);
+
+const INFRA_KINDS = [...new Set(INFRA.values())];
+
+/** Every process of the shared infrastructure now: Postgres (primary and replica, every backend), PgBouncer, Kafka, Redis. */
+async function infraPids(): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const kind = INFRA.get((await readFile(`/proc/${entry}/comm`, "utf8").catch(() => "")).trim());
+    if (kind) found.set(`${kind}#${entry}`, Number(entry));
+  }
+  return found;
+}
+
 /** `orders-2` and `orders-2#0` count as `orders`. */
 const kindOf = (name: string) => name.replace(/#\d+$/, "").replace(/-\d+$/, "");
 
@@ -50,7 +73,7 @@ const kindOf = (name: string) => name.replace(/#\d+$/, "").replace(/-\d+$/, "");
  */
 export async function measureCopies(
   copies: number,
-  options: { env: Record<string, string>; customers: number; connections: number; seconds: number; products: string[] },
+  options: { env: Record<string, string>; customers: number; connections: number; seconds: number; products: string[]; label?: string },
 ): Promise<CopiesResult> {
   const launcher = await startReplicas(copies, { ...options.env, CATALOG_SEED_PRODUCTS: String(options.products.length) });
   const probe = await sagaProbe({ pool: launcher.data.pool, topicPrefix: launcher.env.KAFKA_TOPIC_PREFIX ?? "" }, infraEnv);
@@ -73,20 +96,23 @@ export async function measureCopies(
     await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1_000));
     const idlePerSecond = byKind(cpuPer(idleFrom, await cpuSnapshot(pids), IDLE_SECONDS));
 
+    // Backends that connect during the burst count from zero; ones that close during it are missed (few: the pools keep theirs).
+    const infra = await infraPids();
     const since = new Date();
     const startedAt = performance.now();
-    const before = await cpuSnapshot(pids);
+    const before = await cpuSnapshot(new Map([...pids, ...infra]));
     const burst = await orderBurst(launcher.gatewayUrl, customers, options.products, {
       connections: options.connections,
       seconds: options.seconds,
     });
     const ids = await probe.idsSince(since);
     await probe.settle(ids);
-    const after = await cpuSnapshot(pids);
+    const after = await cpuSnapshot(new Map([...pids, ...infra, ...(await infraPids())]));
     const busySeconds = (performance.now() - startedAt) / 1_000;
     const { confirmed } = await probe.outcomes(ids);
     const cpuPerOrder = byKind(cpuPer(before, after, confirmed));
     return {
+      label: options.label ?? String(copies),
       copies,
       acceptedPerSecond: burst.acceptedPerSecond,
       p50: burst.p50,
@@ -102,34 +128,36 @@ export async function measureCopies(
   }
 }
 
-/** The replicas table: throughput and CPU per order by number of copies, medians of interleaved rounds. */
+/** The replicas table: throughput and CPU per order by row (number of copies, or a variant), medians of interleaved rounds; the first row is the base. */
 export function renderCopiesTable(results: CopiesResult[], ours: string[], median: (values: number[]) => number): string {
-  const counts = [...new Set(results.map((r) => r.copies))].sort((a, b) => a - b);
+  const labels = [...new Set(results.map((r) => r.label))];
+  const of = (label: string | undefined) => results.filter((r) => r.label === label);
   const sumOurs = (r: CopiesResult) => ours.reduce((sum, name) => sum + (r.cpuPerOrder.get(name) ?? 0), 0);
   const idleOurs = (r: CopiesResult) => ours.reduce((sum, name) => sum + (r.idlePerSecond.get(name) ?? 0), 0);
   // What an order costs beyond the copies' fixed cost: the idle rate over the busy time, taken out.
   const marginal = (r: CopiesResult) => (r.confirmed > 0 ? sumOurs(r) - (idleOurs(r) * r.busySeconds) / r.confirmed : 0);
-  const row = (copies: number) => {
-    const of = results.filter((r) => r.copies === copies);
-    const base = results.filter((r) => r.copies === counts[0]);
-    const accepted = median(of.map((r) => r.acceptedPerSecond));
-    const cpu = median(of.map(sumOurs));
-    const balancer = median(of.map((r) => r.cpuPerOrder.get("balancer") ?? 0));
-    const extra = median(of.map(marginal));
-    return `| ${copies} | ${Math.round(accepted)} (${of.map((r) => Math.round(r.acceptedPerSecond)).join(", ")}) | ${(accepted / median(base.map((r) => r.acceptedPerSecond))).toFixed(2)}× | ${median(of.map((r) => r.p99)).toFixed(0)} | ${cpu.toFixed(1)} | ${(cpu / median(base.map(sumOurs))).toFixed(2)}× | ${median(of.map(idleOurs)).toFixed(0)} | ${extra.toFixed(1)} | ${(extra / median(base.map(marginal))).toFixed(2)}× | ${balancer.toFixed(2)} |`;
+  const base = of(labels[0]);
+  const versus = (value: number, measure: (r: CopiesResult) => number) => `${(value / median(base.map(measure))).toFixed(2)}×`;
+  const row = (label: string) => {
+    const rows = of(label);
+    const accepted = median(rows.map((r) => r.acceptedPerSecond));
+    const cpu = median(rows.map(sumOurs));
+    const extra = median(rows.map(marginal));
+    const balancer = median(rows.map((r) => r.cpuPerOrder.get("balancer") ?? 0));
+    const infra = median(rows.map((r) => INFRA_KINDS.reduce((sum, name) => sum + (r.cpuPerOrder.get(name) ?? 0), 0)));
+    return `| ${label} | ${Math.round(accepted)} (${rows.map((r) => Math.round(r.acceptedPerSecond)).join(", ")}) | ${versus(accepted, (r) => r.acceptedPerSecond)} | ${median(rows.map((r) => r.p99)).toFixed(0)} | ${cpu.toFixed(1)} | ${versus(cpu, sumOurs)} | ${median(rows.map(idleOurs)).toFixed(0)} | ${extra.toFixed(1)} | ${versus(extra, marginal)} | ${balancer.toFixed(2)} | ${infra.toFixed(1)} |`;
   };
-  const kinds = [...ours, "balancer", "provider"];
-  const perProcess = (copies: number) =>
-    kinds.map((name) => median(results.filter((r) => r.copies === copies).map((r) => r.cpuPerOrder.get(name) ?? 0)).toFixed(2));
+  const kinds = [...ours, "balancer", "provider", ...INFRA_KINDS];
+  const perProcess = (label: string) => kinds.map((name) => median(of(label).map((r) => r.cpuPerOrder.get(name) ?? 0)).toFixed(2));
   return [
-    "| copies of each process | accepted/s (rounds) | vs 1 copy | 202 p99 ms | CPU ms per confirmed order, ours summed | vs 1 copy | idle CPU ms/s, ours | per order beyond idle, ms | vs 1 copy | HAProxy ms per order |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...counts.map(row),
+    `| copies of each process | accepted/s (rounds) | vs ${labels[0]} | 202 p99 ms | CPU ms per confirmed order, ours summed | vs ${labels[0]} | idle CPU ms/s, ours | per order beyond idle, ms | vs ${labels[0]} | HAProxy ms per order | Postgres + PgBouncer + Kafka + Redis ms per order |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...labels.map(row),
     "",
-    "CPU ms per confirmed order by process, all copies of a process together (the provider simulator stands in for an external service):",
+    "CPU ms per confirmed order by process, all copies of a process together (the provider simulator stands in for an external service; postgres is every backend of the primary and of the replica):",
     "",
     `| copies | ${kinds.join(" | ")} |`,
-    `|---:|${kinds.map(() => "---:").join("|")}|`,
-    ...counts.map((copies) => `| ${copies} | ${perProcess(copies).join(" | ")} |`),
+    `|---|${kinds.map(() => "---:").join("|")}|`,
+    ...labels.map((label) => `| ${label} | ${perProcess(label).join(" | ")} |`),
   ].join("\n");
 }

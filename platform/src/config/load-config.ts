@@ -17,6 +17,9 @@ export function loadConfig<Shape extends z.ZodRawShape>(shape: Shape, env: NodeJ
 /** A TCP port from the environment; 0 asks the OS for a free one. */
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** A URL that may be left out; set but empty counts as left out (`DATABASE_POOLER_URL= npm start`). */
+export const optionalUrl = () => z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
+
 /** A positive duration in milliseconds. */
 export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

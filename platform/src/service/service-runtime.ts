@@ -2,7 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import { createRedis, type Redis } from "../cache/redis.js";
-import { commonConfig, loadConfig, millis, port } from "../config/load-config.js";
+import { commonConfig, loadConfig, millis, optionalUrl, port } from "../config/load-config.js";
 import { migrate, platformMigrations } from "../db/migrate.js";
 import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.js";
 import { registerPoolMetrics } from "../db/pool-metrics.js";
@@ -139,7 +139,7 @@ export async function startService(
        * work (migrations, LISTEN, the relay's leader lock) connects to
        * DATABASE_URL directly, with DATABASE_SESSION_POOL_MAX connections.
        */
-      DATABASE_POOLER_URL: z.url().optional(),
+      DATABASE_POOLER_URL: optionalUrl(),
       DATABASE_SESSION_POOL_MAX: z.coerce.number().int().min(2).max(20).default(4),
     },
     env,

@@ -3,7 +3,7 @@ import { ProductChangedSchema } from "@emporium/gen/emporium/catalog/v1/catalog_
 import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
 import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
 import { cacheCounts } from "@emporium/platform/cache/cache-metrics";
-import { loadConfig } from "@emporium/platform/config/load-config";
+import { loadConfig, optionalUrl } from "@emporium/platform/config/load-config";
 import type { MigrationSource } from "@emporium/platform/db/migrate";
 import { databaseUrl } from "@emporium/platform/db/pool";
 import { primaryOnly, type ReadPool } from "@emporium/platform/db/read-replica";
@@ -46,7 +46,7 @@ const config = () =>
      * every CATALOG_REPLICA_PROBE_MS; otherwise, and without it, from the
      * primary.
      */
-    DATABASE_READ_REPLICA_URL: z.url().optional(),
+    DATABASE_READ_REPLICA_URL: optionalUrl(),
     CATALOG_REPLICA_MAX_LAG_MS: z.coerce.number().int().positive().default(1_000),
     CATALOG_REPLICA_PROBE_MS: z.coerce.number().int().positive().default(200),
     /** How long the open breaker skips inventory before letting one probe lookup through. */

@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadConfig, optionalUrl } from "../src/config/load-config.js";
+
+const shape = { DATABASE_POOLER_URL: optionalUrl() };
+
+test("an optional URL may be left out, or set empty to turn it off", () => {
+  assert.equal(loadConfig(shape, {}).DATABASE_POOLER_URL, undefined);
+  assert.equal(loadConfig(shape, { DATABASE_POOLER_URL: "" }).DATABASE_POOLER_URL, undefined);
+  assert.equal(loadConfig(shape, { DATABASE_POOLER_URL: "postgres://h:1/db" }).DATABASE_POOLER_URL, "postgres://h:1/db");
+});
+
+test("an optional URL that is set must be a URL: the variable is named in the error", () => {
+  assert.throws(() => loadConfig(shape, { DATABASE_POOLER_URL: "not a url" }), /DATABASE_POOLER_URL/);
+});
