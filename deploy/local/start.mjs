@@ -80,6 +80,8 @@ const singleSpecs = emporiumProcesses({
   // Tests run a launcher beside a developer's on the same infrastructure, with data of its own.
   databaseSuffix: process.env.EMPORIUM_DATABASE_SUFFIX,
   topicPrefix: process.env.KAFKA_TOPIC_PREFIX,
+  // Profiling under load (bench/src/orders/copies.ts): every process writes a V8 CPU profile there when it stops.
+  cpuProfileDir: process.env.EMPORIUM_CPU_PROF_DIR,
   env: jaegerOn ? otlpExportEnv(jaegerPorts) : {},
 });
 const layout = withReplicas

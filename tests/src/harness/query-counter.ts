@@ -12,13 +12,19 @@ async function connect(serverUrl: string, database: string): Promise<pg.Client> 
   return client;
 }
 
-/** Waits until the replica has replayed the extension the primary just created (its view is in the catalog). */
-async function untilReplicated(replica: pg.Client): Promise<void> {
+/**
+ * A client of `database` on the replica once it has replayed what the
+ * primary just did: the database's creation (connecting fails until then)
+ * and the extension the counter created.
+ */
+async function replicated(replicaUrl: string, database: string): Promise<pg.Client> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const { rows } = await replica.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'");
-    if (rows.length > 0) return;
-    if (Date.now() > deadline) throw new Error("the read replica did not replay CREATE EXTENSION pg_stat_statements within 15 s");
+    const client = await connect(replicaUrl, database).catch(() => undefined);
+    const ready = client && (await client.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")).rows.length > 0;
+    if (client && ready) return client;
+    await client?.end();
+    if (Date.now() > deadline) throw new Error(`the read replica did not replay ${database} and its pg_stat_statements within 15 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -30,12 +36,14 @@ async function untilReplicated(replica: pg.Client): Promise<void> {
  * read replica, which keeps counts of its own.
  */
 export async function queryCounter(database: string) {
-  const clients = [await connect(infraEnv.DATABASE_URL, database)];
-  await clients[0]?.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-  if (infraEnv.DATABASE_READ_REPLICA_URL) {
-    const replica = await connect(infraEnv.DATABASE_READ_REPLICA_URL, database);
-    clients.push(replica);
-    await untilReplicated(replica);
+  const primary = await connect(infraEnv.DATABASE_URL, database);
+  const clients = [primary];
+  try {
+    await primary.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    if (infraEnv.DATABASE_READ_REPLICA_URL) clients.push(await replicated(infraEnv.DATABASE_READ_REPLICA_URL, database));
+  } catch (error) {
+    await primary.end();
+    throw error;
   }
   const count = async (pattern: string) => {
     let total = 0;
