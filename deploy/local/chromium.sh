@@ -13,9 +13,6 @@ source "$SCRIPT_DIR/lib/common.sh"
 
 CHROMIUM=/usr/bin/chromium
 
-if [[ ! -x $CHROMIUM ]]; then
-  mkdir -p "$LOG_DIR"
-  # apt_install: root only (otherwise it says what to install), with apt-get update first.
-  apt_install chromium
-fi
+# apt_install: root only (otherwise it says what to install), with apt-get update first.
+ensure_binary "$CHROMIUM" chromium
 "$CHROMIUM" --version

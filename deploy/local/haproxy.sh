@@ -15,8 +15,5 @@ source "$SCRIPT_DIR/lib/common.sh"
 
 HAPROXY=/usr/sbin/haproxy
 
-if [[ ! -x $HAPROXY ]]; then
-  mkdir -p "$LOG_DIR"
-  apt_install haproxy
-fi
+ensure_binary "$HAPROXY" haproxy
 echo "$HAPROXY"

@@ -1,4 +1,4 @@
-import { commonConfig, loadConfig, millis, port } from "@emporium/platform/config/load-config";
+import { commaList, commonConfig, loadConfig, millis, port } from "@emporium/platform/config/load-config";
 import { parseRateLimitPolicy } from "@emporium/platform/ratelimit/policy";
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
@@ -59,32 +59,15 @@ export function gatewayConfig(env = process.env) {
        * (limits per address), comma-separated: addresses, CIDR ranges or
        * `loopback` (the balancer of npm start with replicas). Empty: none.
        */
-      GATEWAY_TRUSTED_PROXIES: z
-        .string()
-        .default("")
-        .transform((value) =>
-          value
-            .split(",")
-            .map((entry) => entry.trim())
-            .filter((entry) => entry !== ""),
-        )
-        .superRefine((entries, ctx) => {
-          try {
-            proxyaddr.compile(entries);
-          } catch (error) {
-            ctx.addIssue({ code: "custom", message: (error as Error).message });
-          }
-        }),
+      GATEWAY_TRUSTED_PROXIES: commaList().superRefine((entries, ctx) => {
+        try {
+          proxyaddr.compile(entries);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      }),
       /** Browser origins allowed to call the API (CORS), comma-separated; empty allows none. */
-      GATEWAY_CORS_ORIGINS: z
-        .string()
-        .default("")
-        .transform((value) =>
-          value
-            .split(",")
-            .map((origin) => origin.trim())
-            .filter((origin) => origin !== ""),
-        ),
+      GATEWAY_CORS_ORIGINS: commaList(),
       IDENTITY_URL: z.url().default("http://127.0.0.1:50054"),
       /** Access tokens must carry this `iss` and `aud` (identity's IDENTITY_ISSUER / IDENTITY_AUDIENCE). */
       GATEWAY_TOKEN_ISSUER: z.string().min(1).default("emporium-identity"),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadConfig, optionalUrl } from "../src/config/load-config.js";
+import { commaList, loadConfig, optionalUrl } from "../src/config/load-config.js";
 
 const shape = { DATABASE_POOLER_URL: optionalUrl() };
 
@@ -12,4 +12,13 @@ test("an optional URL may be left out, or set empty to turn it off", () => {
 
 test("an optional URL that is set must be a URL: the variable is named in the error", () => {
   assert.throws(() => loadConfig(shape, { DATABASE_POOLER_URL: "not a url" }), /DATABASE_POOLER_URL/);
+});
+
+test("a comma-separated list is trimmed, empty entries dropped, and unset is empty", () => {
+  const lists = { ORIGINS: commaList() };
+  assert.deepEqual(loadConfig(lists, {}).ORIGINS, []);
+  assert.deepEqual(loadConfig(lists, { ORIGINS: " https://a.example , ,https://b.example," }).ORIGINS, [
+    "https://a.example",
+    "https://b.example",
+  ]);
 });

@@ -214,6 +214,14 @@ apt_install() {
   cleanup_policy_rc_d
 }
 
+# ensure_binary <path> <package>: installs the Debian package (apt_install)
+# only when <path> is not there yet.
+ensure_binary() {
+  [[ -x $1 ]] && return 0
+  mkdir -p "$LOG_DIR"
+  apt_install "$2"
+}
+
 # One status line: print_status NAME PORT EXTERNAL_VAR IS_RUNNING_FN PID_FN
 print_status() {
   local name=$1 port=$2 external_var=$3 is_running=$4 pid_fn=$5 note=""

@@ -24,9 +24,7 @@ pgb_resolve_paths() {
   PGB_PIDFILE="$PGB_DIR/pgbouncer.pid"
 }
 
-pgb_ensure_installed() {
-  [[ -x $PGB_BIN ]] || apt_install pgbouncer
-}
+pgb_ensure_installed() { ensure_binary "$PGB_BIN" pgbouncer; }
 
 pgb_pid() { read_pidfile "$PGB_PIDFILE"; }
 

@@ -20,6 +20,18 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
 /** A URL that may be left out; set but empty counts as left out (`DATABASE_POOLER_URL= npm start`). */
 export const optionalUrl = () => z.preprocess((value) => (value === "" ? undefined : value), z.url().optional());
 
+/** A comma-separated list, entries trimmed, empty ones dropped; unset or empty is an empty list. */
+export const commaList = () =>
+  z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    );
+
 /** A positive duration in milliseconds. */
 export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
