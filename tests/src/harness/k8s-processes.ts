@@ -52,7 +52,7 @@ const SERVICES = {
 // A computed specifier: the tests package need not depend on every service to read its definition.
 const importModule = (specifier: string): Promise<Record<string, unknown>> => import(specifier);
 
-/** Config keys (`NAME: z…`, `NAME: port(…)`) and `process.env.NAME` reads in the .ts files under a folder. */
+/** Config keys (`NAME: z…`, `NAME: port(…)`, `NAME: commaList()` and the like) and `process.env.NAME` reads in the .ts files under a folder. */
 async function variablesIn(folder: string): Promise<Set<string>> {
   const names = new Set<string>();
   const entries = await readdir(join(repoRoot, folder), { recursive: true, withFileTypes: true });
@@ -60,11 +60,24 @@ async function variablesIn(folder: string): Promise<Set<string>> {
     if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".test.ts")) continue;
     const source = await readFile(join(entry.parentPath, entry.name), "utf8");
     for (const match of source.matchAll(
-      /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\s*:\s*(?=z\s*\.|port\(|millis\(|commonConfig\.|rateLimit\(|admissionLimit\()/g,
+      /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\s*:\s*(?=z\s*\.|port\(|millis\(|commonConfig\.|rateLimit\(|admissionLimit\(|commaList\(|optionalUrl\()/g,
     )) {
       names.add(match[1] as string);
     }
     for (const match of source.matchAll(/process\.env\.([A-Z][A-Z0-9_]+)/g)) names.add(match[1] as string);
+  }
+  return names;
+}
+
+/** Config keys declared `NAME: optionalUrl()`: no loopback default, so leaving one out turns it off (PgBouncer, the read replica). */
+async function optionalUrlsIn(folders: string[]): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const folder of folders) {
+    for (const entry of await readdir(join(repoRoot, folder), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".test.ts")) continue;
+      const source = await readFile(join(entry.parentPath, entry.name), "utf8");
+      for (const match of source.matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\s*:\s*optionalUrl\(/g)) names.add(match[1] as string);
+    }
   }
   return names;
 }
@@ -92,7 +105,10 @@ export async function processFacts(): Promise<ProcessFacts[]> {
   for (const [name, exported] of Object.entries(SERVICES)) {
     const definition = (await importModule(`@emporium/${name}/app`))[exported] as ServiceDefinition;
     const reads = new Set([...platformReads, ...(await variablesIn(`services/${name}/src`))]);
-    const urls = [...reads].filter((variable) => variable.endsWith("_URL") && (variable !== "REDIS_URL" || definition.usesRedis));
+    const optional = await optionalUrlsIn(["platform/src/service", `services/${name}/src`]);
+    const urls = [...reads].filter(
+      (variable) => variable.endsWith("_URL") && !optional.has(variable) && (variable !== "REDIS_URL" || definition.usesRedis),
+    );
     facts.push({
       name,
       kind: "service",
