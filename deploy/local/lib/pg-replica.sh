@@ -23,23 +23,10 @@ replica_resolve_paths() {
   REPLICA_ORIGIN="$REPLICA_ROOT/primary-system-identifier"
 }
 
-replica_pid() { read_pidfile "$REPLICA_DATA/postmaster.pid"; }
-
-replica_is_running() {
-  local pid
-  pid=$(replica_pid 2>/dev/null || true)
-  [[ -n $pid ]] && pid_is_ours "$pid" "$REPLICA_DATA" 'postgres'
-}
-
-replica_is_ready() {
-  [[ -n $PG_BIN ]] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$REPLICA_PORT" -U "$PG_USER" -d postgres -t 2
-}
-
-replica_check() {
-  replica_is_ready && return 0
-  [[ -r $REPLICA_DATA/postmaster.pid ]] && ! replica_is_running && return 2
-  return 1
-}
+replica_pid() { cluster_pid "$REPLICA_DATA"; }
+replica_is_running() { cluster_is_running "$REPLICA_DATA"; }
+replica_is_ready() { accepts_connections "$REPLICA_PORT"; }
+replica_check() { server_check "$REPLICA_PORT" "$REPLICA_DATA/postmaster.pid" replica_is_running; }
 
 primary_sql() { "$PG_BIN/psql" -X -qAt -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -c "$1"; }
 
@@ -108,18 +95,7 @@ replica_start() {
 
 replica_stop() {
   replica_resolve_paths
-  if replica_is_running; then
-    local pid
-    pid=$(replica_pid)
-    log "postgres-replica: stopping (pid $pid)"
-    echo "---- $(date -Is) pg_ctl stop ----" >>"$REPLICA_LOG"
-    pg_run "$PG_BIN/pg_ctl" -D "$REPLICA_DATA" -m fast -w -t 60 stop >>"$REPLICA_LOG" 2>&1 ||
-      stop_pid "$pid" postgres-replica 5
-  else
-    log "postgres-replica: not running"
-  fi
-  clear_port postgres-replica
-  kill_strays postgres-replica "$REPLICA_DATA" 'postgres'
+  cluster_stop postgres-replica "$REPLICA_DATA" "$REPLICA_LOG"
 }
 
 replica_status() {

@@ -34,16 +34,8 @@ pgb_is_running() {
   [[ -n $pid ]] && pid_is_ours "$pid" "$PGB_DIR" 'pgbouncer'
 }
 
-pgb_is_ready() {
-  [[ -n $PG_BIN ]] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PGB_PORT" -U "$PG_USER" -d postgres -t 2
-}
-
-# Health check for wait_healthy: 2 = the process is gone.
-pgb_check() {
-  pgb_is_ready && return 0
-  [[ -r $PGB_PIDFILE ]] && ! pgb_is_running && return 2
-  return 1
-}
+pgb_is_ready() { accepts_connections "$PGB_PORT"; }
+pgb_check() { server_check "$PGB_PORT" "$PGB_PIDFILE" pgb_is_running; }
 
 # Every database of the local server, as the one local superuser; clients
 # are not authenticated (auth_type any), like the server's trust on

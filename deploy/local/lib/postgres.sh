@@ -79,24 +79,56 @@ pg_run() {
   fi
 }
 
-pg_pid() { read_pidfile "$PG_DATA/postmaster.pid"; }
+# --- shared by every server here that speaks the Postgres protocol -------
+# (this cluster, the read replica in lib/pg-replica.sh, PgBouncer in
+# lib/pgbouncer.sh)
 
-pg_is_running() {
+# cluster_pid / cluster_is_running <data dir>: a cluster's postmaster.
+cluster_pid() { read_pidfile "$1/postmaster.pid"; }
+
+cluster_is_running() {
   local pid
-  pid=$(pg_pid 2>/dev/null || true)
-  [[ -n $pid ]] && pid_is_ours "$pid" "$PG_DATA" 'postgres'
+  pid=$(cluster_pid "$1" 2>/dev/null || true)
+  [[ -n $pid ]] && pid_is_ours "$pid" "$1" 'postgres'
 }
 
-pg_is_ready() {
-  [[ -n $PG_BIN ]] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -t 2
+# accepts_connections <port>: something answers the Postgres protocol there.
+accepts_connections() {
+  [[ -n $PG_BIN ]] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U "$PG_USER" -d postgres -t 2
 }
 
-# Health check for wait_healthy: 2 = server process gone.
-pg_check() {
-  pg_is_ready && return 0
-  [[ -r $PG_DATA/postmaster.pid ]] && ! pg_is_running && return 2
+# server_check <port> <pidfile> <is-running fn>: a health check for
+# wait_healthy; 2 = the pidfile is there but its process is gone.
+server_check() {
+  accepts_connections "$1" && return 0
+  [[ -r $2 ]] && ! "$3" && return 2
   return 1
 }
+
+# cluster_stop <name> <data dir> <log>: pg_ctl's fast stop (SIGTERM, then
+# SIGKILL, if it fails), then whatever of it is left.
+cluster_stop() {
+  local name=$1 data=$2 logfile=$3
+  if cluster_is_running "$data"; then
+    local pid
+    pid=$(cluster_pid "$data")
+    log "$name: stopping (pid $pid)"
+    echo "---- $(date -Is) pg_ctl stop ----" >>"$logfile"
+    pg_run "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >>"$logfile" 2>&1 ||
+      stop_pid "$pid" "$name" 5
+  else
+    log "$name: not running"
+  fi
+  clear_port "$name"
+  kill_strays "$name" "$data" 'postgres'
+}
+
+# --- this cluster -----------------------------------------------------------
+
+pg_pid() { cluster_pid "$PG_DATA"; }
+pg_is_running() { cluster_is_running "$PG_DATA"; }
+pg_is_ready() { accepts_connections "$PG_PORT"; }
+pg_check() { server_check "$PG_PORT" "$PG_DATA/postmaster.pid" pg_is_running; }
 
 pg_prepare_dirs() {
   mkdir -p "$PG_ROOT"
@@ -200,18 +232,7 @@ pg_start() {
 
 pg_stop() {
   pg_resolve_paths
-  if pg_is_running; then
-    local pid
-    pid=$(pg_pid)
-    log "postgres: stopping (pid $pid)"
-    echo "---- $(date -Is) pg_ctl stop ----" >>"$PG_LOG"
-    pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >>"$PG_LOG" 2>&1 ||
-      stop_pid "$pid" postgres 5
-  else
-    log "postgres: not running"
-  fi
-  clear_port postgres
-  kill_strays postgres "$PG_DATA" 'postgres'
+  cluster_stop postgres "$PG_DATA" "$PG_LOG"
 }
 
 pg_status() {
