@@ -104,7 +104,7 @@ export async function processFacts(): Promise<ProcessFacts[]> {
   const facts: ProcessFacts[] = [];
   for (const [name, exported] of Object.entries(SERVICES)) {
     const definition = (await importModule(`@emporium/${name}/app`))[exported] as ServiceDefinition;
-    const reads = new Set([...platformReads, ...(await variablesIn(`services/${name}/src`))]);
+    const reads = new Set([...platformReads, ...NODE_POSTGRES_VARIABLES, ...(await variablesIn(`services/${name}/src`))]);
     const optional = await optionalUrlsIn(["platform/src/service", `services/${name}/src`]);
     const urls = [...reads].filter(
       (variable) => variable.endsWith("_URL") && !optional.has(variable) && (variable !== "REDIS_URL" || definition.usesRedis),
@@ -159,6 +159,13 @@ export async function processFacts(): Promise<ProcessFacts[]> {
   });
   return facts;
 }
+
+/**
+ * What node-postgres itself reads (pg's connection defaults) for the parts a
+ * connection URL leaves out: the operators overlay gives the pooler's and
+ * the replica's URLs without credentials, and the app owner's through these.
+ */
+export const NODE_POSTGRES_VARIABLES = ["PGUSER", "PGPASSWORD"];
 
 /** The standard OpenTelemetry SDK variables (STYLE.md: telemetry is configured through OTEL_*), read by every process. */
 export const isOtelVariable = (name: string) => name.startsWith("OTEL_");

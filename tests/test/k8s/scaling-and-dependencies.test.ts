@@ -5,7 +5,7 @@ import { before, test } from "node:test";
 import { deadLetterTopic } from "@emporium/platform/kafka/client";
 import { containerOf, type K8sObject, named, OVERLAYS, type Overlay, ofKind, renderAll } from "../../src/harness/k8s-manifests.js";
 import { type ProcessFacts, processFacts } from "../../src/harness/k8s-processes.js";
-import { selects } from "../../src/harness/network-policy.js";
+import { mayConnect, selects } from "../../src/harness/network-policy.js";
 import { repoRoot } from "../../src/harness/stack.js";
 
 // Autoscalers (CPU, and Kafka consumer lag for the services that consume),
@@ -98,5 +98,37 @@ test("the operators overlay declares every topic the services use, and its Postg
       (variable: { name: string }) => variable.name === "DATABASE_URL",
     );
     assert.deepEqual(database?.valueFrom.secretKeyRef, { name: `${cluster?.metadata.name}-app`, key: "uri" }, name);
+  }
+});
+
+test("the operators overlay sends every service's pool through a transaction-pooling Pooler, and catalog's lists to the -ro replicas", () => {
+  const objects = renders.get("overlays/operators")?.objects ?? [];
+  const cluster = ofKind(objects, "Cluster")[0];
+  const [pooler, ...others] = ofKind(objects, "Pooler");
+  assert.ok(pooler && others.length === 0);
+  assert.equal(pooler.spec.cluster.name, cluster?.metadata.name);
+  assert.equal(pooler.spec.type, "rw");
+  assert.equal(pooler.spec.pgbouncer.poolMode, "transaction");
+  const credentials = { name: `${cluster?.metadata.name}-app` };
+  for (const { name } of services()) {
+    const env = new Map<string, { value?: string; valueFrom?: { secretKeyRef: unknown } }>(
+      containerOf(named(objects, "Deployment", name)).env.map((variable: { name: string }) => [variable.name, variable]),
+    );
+    // CloudNativePG names a Pooler's Service after the Pooler; PgBouncer listens on 5432 in its pods.
+    const pooled = new URL(env.get("DATABASE_POOLER_URL")?.value ?? "");
+    assert.deepEqual([pooled.hostname, pooled.port, pooled.username, pooled.password], [pooler.metadata.name, "5432", "", ""], name);
+    assert.deepEqual(env.get("PGUSER")?.valueFrom?.secretKeyRef, { ...credentials, key: "username" }, name);
+    assert.deepEqual(env.get("PGPASSWORD")?.valueFrom?.secretKeyRef, { ...credentials, key: "password" }, name);
+    const replica = env.get("DATABASE_READ_REPLICA_URL")?.value;
+    if (name === "catalog") assert.equal(new URL(replica ?? "").hostname, `${cluster?.metadata.name}-ro`);
+    else assert.equal(replica, undefined, `${name} reads nothing from a replica`);
+  }
+  // CloudNativePG labels a Pooler's PgBouncer pods with cnpg.io/poolerName.
+  const policies = ofKind(objects, "NetworkPolicy");
+  const bouncer = { labels: { "cnpg.io/poolerName": pooler.metadata.name }, namedPorts: {} };
+  for (const deployment of ofKind(objects, "Deployment")) {
+    const pod = { labels: deployment.spec.template.metadata.labels, namedPorts: {} };
+    const usesPostgres = services().some((service) => service.name === deployment.metadata.name);
+    assert.equal(mayConnect(policies, pod, bouncer, 5432), usesPostgres, `${deployment.metadata.name} -> ${pooler.metadata.name}`);
   }
 });
