@@ -14,4 +14,6 @@ source deploy/local/env.sh
 echo "[emporium] building…"
 tsc -b
 npm run --silent build:storefront
+# Prometheus's scrape targets, every copy's /metrics (deploy/observability/prometheus.yml reads them).
+export EMPORIUM_PROMETHEUS_TARGETS_DIR=${EMPORIUM_PROMETHEUS_TARGETS_DIR:-deploy/observability/targets}
 exec node deploy/local/start.mjs

@@ -13,6 +13,7 @@ import { balancerStatus } from "@emporium/platform/dev/haproxy-stats";
 import { JAEGER_PORT_VARIABLES, jaegerHealthy, jaegerPortsFromEnv, jaegerProcess, otlpExportEnv } from "@emporium/platform/dev/jaeger";
 import { describeTakenPorts, portClash, takenPorts } from "@emporium/platform/dev/port-check";
 import { prefixedPrinter, startProcessGroup } from "@emporium/platform/dev/process-group";
+import { launcherTargets, writeTargetFiles } from "@emporium/platform/dev/prometheus-targets";
 import { replicaLayout } from "@emporium/platform/dev/replica-layout";
 import { replicaCounts, replicated } from "@emporium/platform/dev/replicas";
 import { restartPolicy } from "@emporium/platform/dev/restart-policy";
@@ -148,6 +149,10 @@ if (taken.length > 0) {
   if (balancerDir) rmSync(balancerDir, { recursive: true, force: true });
   process.exit(1);
 }
+
+// Prometheus's targets (deploy/observability/prometheus.yml reads them): every copy's /metrics.
+const targetsDir = process.env.EMPORIUM_PROMETHEUS_TARGETS_DIR;
+if (targetsDir) writeTargetFiles(targetsDir, launcherTargets(METRICS_PORTS, layout.balanced));
 
 let stopping = false;
 // Jaeger's state, for the banner: starting, building, up, or why it is not there.

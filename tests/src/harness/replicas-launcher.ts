@@ -38,6 +38,8 @@ export async function startReplicas(copies: number, extraEnv: NodeJS.ProcessEnv 
     EMPORIUM_REPLICAS: String(copies),
     EMPORIUM_JAEGER: "off",
     EMPORIUM_START_LOCK: join(scratch, "start.json"),
+    // Its Prometheus targets, never a developer's (scripts/start.sh writes those to deploy/observability/targets).
+    EMPORIUM_PROMETHEUS_TARGETS_DIR: join(scratch, "targets"),
     EMPORIUM_DATABASE_SUFFIX: `_t${id}`,
     KAFKA_TOPIC_PREFIX: `t${id}.`,
     CATALOG_SEED_PRODUCTS: "20",

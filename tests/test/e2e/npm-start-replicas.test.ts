@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { signUp } from "../../src/harness/auth.js";
@@ -40,6 +42,26 @@ test("two copies of the gateway and of every service run, each UP behind the bal
         launcher.lines.some((l) => l.startsWith(`[${name}-${k}`)),
         `${name}-${k} logged nothing`,
       );
+});
+
+test("Prometheus's targets: the launcher's file for each process lists every copy's /metrics, and each answers", async () => {
+  const dir = launcher.env.EMPORIUM_PROMETHEUS_TARGETS_DIR ?? "";
+  for (const name of REPLICATED) {
+    const groups = JSON.parse(await readFile(join(dir, `${name}.json`), "utf8")) as { targets: string[]; labels: { copy: string } }[];
+    assert.deepEqual(
+      groups.map((group) => group.labels.copy),
+      Array.from({ length: COPIES }, (_, i) => `${name}-${i + 1}`),
+    );
+    for (const group of groups) {
+      const [target] = group.targets;
+      const answer = await fetch(`http://${target}/metrics`);
+      assert.equal(answer.status, 200, `${group.labels.copy} at ${target}`);
+      // Each copy's own series (the balancer's port would answer for any one copy, or not at all).
+      assert.match(await answer.text(), /^process_cpu_seconds_total/m, `${group.labels.copy} at ${target}`);
+    }
+    const ports = groups.map((group) => group.targets[0]);
+    assert.equal(new Set(ports).size, COPIES, `${name}: one target per copy`);
+  }
 });
 
 test("an order goes through the balancer to CONFIRMED, and every copy of the gateway and of orders takes its share", async () => {
