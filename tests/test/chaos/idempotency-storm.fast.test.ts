@@ -1,37 +1,16 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
-import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { onHand, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
+import { test } from "node:test";
+import { signUp } from "../../src/harness/auth.js";
+import { outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
+import { chaosFixture } from "../../src/harness/chaos-fixture.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import {
-  type Attempt,
-  chaosRate,
-  describeLoad,
-  LOAD_PRODUCTS,
-  type OrderClient,
-  orderClient,
-  startOrderLoad,
-} from "../../src/harness/load.js";
-import { type Stack, startStack } from "../../src/harness/stack.js";
+import { type Attempt, chaosRate, describeLoad, startOrderLoad } from "../../src/harness/load.js";
 
 const CONCURRENT = 50;
 const LOAD = { perSecond: chaosRate(10), durationMs: 4_000 };
 
-let stack: Stack;
-let customers: SignedIn[];
-let client: OrderClient;
-let onHandBefore: Map<string, number>;
-before(async () => {
-  stack = await startStack();
-  customers = await Promise.all(Array.from({ length: 3 }, () => signUp(stack.gatewayUrl)));
-  client = orderClient(stack.gatewayUrl);
-  onHandBefore = await onHand(stack, LOAD_PRODUCTS);
-});
-after(async () => {
-  client?.close();
-  await stack?.stop();
-});
+const chaos = chaosFixture({ customers: 3 });
 
 /** Answers other than "202 with the order's id" and "409 while the key is in flight". */
 const unexpected = (answers: Attempt[], id: string | undefined) =>
@@ -39,10 +18,10 @@ const unexpected = (answers: Attempt[], id: string | undefined) =>
 
 test(`${CONCURRENT} concurrent POST /v1/orders with one Idempotency-Key, twice, under load: one order, every answer 202 with its id or 409`, async () => {
   const started = Date.now();
-  const load = startOrderLoad(client, { customers, ...LOAD });
-  const buyer = await signUp(stack.gatewayUrl);
+  const load = startOrderLoad(chaos.client, { customers: chaos.customers, ...LOAD });
+  const buyer = await signUp(chaos.stack.gatewayUrl);
   const key = randomUUID();
-  const storm = () => Promise.all(Array.from({ length: CONCURRENT }, () => client.post(buyer, "p-000007", key)));
+  const storm = () => Promise.all(Array.from({ length: CONCURRENT }, () => chaos.client.post(buyer, "p-000007", key)));
 
   const first = await storm();
   const id = first.find((a) => a.answer?.status === 202)?.answer?.id;
@@ -57,10 +36,15 @@ test(`${CONCURRENT} concurrent POST /v1/orders with one Idempotency-Key, twice, 
     second.some((a) => a.answer?.replayed),
     "the second storm replays the order",
   );
-  const { ids, states, settledAt, problems } = await settleAndCheck(stack, client, [...attempts, ...first, ...second], onHandBefore);
+  const { ids, states, settledAt, problems } = await settleAndCheck(
+    chaos.stack,
+    chaos.client,
+    [...attempts, ...first, ...second],
+    chaos.onHandBefore,
+  );
   await recordResult({
     scenario: "4. one Idempotency-Key, 50 concurrent POSTs",
-    load: `${describeLoad(LOAD, customers.length)}, plus 2 × ${CONCURRENT} concurrent POSTs with one key`,
+    load: `${describeLoad(LOAD, chaos.customers.length)}, plus 2 × ${CONCURRENT} concurrent POSTs with one key`,
     fault: "the same Idempotency-Key sent 50 times at once, twice",
     durationMs: settledAt - started,
     outcomes: outcomeCounts([...attempts, ...first, ...second]),

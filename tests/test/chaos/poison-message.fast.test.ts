@@ -6,32 +6,27 @@ import { OrderPlacedSchema } from "@emporium/gen/emporium/orders/v1/orders_event
 import { cloudEventHeaders, newCloudEvent } from "@emporium/platform/kafka/cloudevents";
 import { DLQ_HEADERS, REPLAYED_FROM_DLQ_HEADER } from "@emporium/platform/kafka/dead-letter";
 import type { Producer } from "kafkajs";
-import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { acceptedIds, onHand, outcomeCounts, settleAndCheck, untilTerminal } from "../../src/harness/chaos.js";
+import type { SignedIn } from "../../src/harness/auth.js";
+import { acceptedIds, outcomeCounts, settleAndCheck, untilTerminal } from "../../src/harness/chaos.js";
+import { chaosFixture } from "../../src/harness/chaos-fixture.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
 import { infraEnv } from "../../src/harness/infra-env.js";
 import { collectTopic, header, partitionsOf, testKafka } from "../../src/harness/kafka-topics.js";
-import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
-import { repoRoot, type Stack, startStack } from "../../src/harness/stack.js";
+import { chaosRate, describeLoad, startOrderLoad } from "../../src/harness/load.js";
+import { repoRoot } from "../../src/harness/stack.js";
 
 const LOAD = { perSecond: chaosRate(5), durationMs: 6_000 };
 // A length-delimited field whose length runs past the end: no Protobuf decoder can read it.
 const UNDECODABLE = Buffer.from([0x0a, 0xff]);
 
 const kafka = testKafka("chaos-poison");
-let stack: Stack;
-let customers: SignedIn[];
-let client: OrderClient;
-let onHandBefore: Map<string, number>;
+const chaos = chaosFixture({ customers: 2 });
 let producer: Producer;
 let dlq: Awaited<ReturnType<typeof collectTopic>>;
 let ordersTopic: string;
 before(async () => {
-  stack = await startStack();
-  customers = await Promise.all(Array.from({ length: 2 }, () => signUp(stack.gatewayUrl)));
-  client = orderClient(stack.gatewayUrl);
-  onHandBefore = await onHand(stack, LOAD_PRODUCTS);
-  ordersTopic = `${stack.topicPrefix}orders.v1`;
+  await chaos.ready;
+  ordersTopic = `${chaos.stack.topicPrefix}orders.v1`;
   producer = kafka.producer();
   await producer.connect();
   dlq = await collectTopic(kafka, `${ordersTopic}.dlq`);
@@ -39,17 +34,18 @@ before(async () => {
 after(async () => {
   await dlq?.stop();
   await producer?.disconnect();
-  client?.close();
-  await stack?.stop();
 });
 
 /** Accepted orders reach CONFIRMED: the consumers went past the poison. */
-const confirmed = async (orderIds: string[]) => (await untilTerminal(stack, orderIds)).states.CONFIRMED ?? 0;
+const confirmed = async (orderIds: string[]) => (await untilTerminal(chaos.stack, orderIds)).states.CONFIRMED ?? 0;
 
 test("a poison OrderPlaced (valid CloudEvents headers, undecodable payload) on every partition is parked on orders.v1.dlq with the error, orders keep flowing, and dlq:replay sends it back, where it is parked again because it is still poison", async () => {
   const started = Date.now();
-  const load = startOrderLoad(client, { customers, ...LOAD });
-  await stack.waitFor(async () => (acceptedIds(load.attempts).length >= 5 ? true : undefined), "five orders accepted before the poison");
+  const load = startOrderLoad(chaos.client, { customers: chaos.customers, ...LOAD });
+  await chaos.stack.waitFor(
+    async () => (acceptedIds(load.attempts).length >= 5 ? true : undefined),
+    "five orders accepted before the poison",
+  );
 
   const partitions = await partitionsOf(kafka, ordersTopic);
   const poison = partitions.map((partition) => ({ partition, event: newCloudEvent(OrderPlacedSchema.typeName, "/emporium/chaos-test") }));
@@ -63,8 +59,8 @@ test("a poison OrderPlaced (valid CloudEvents headers, undecodable payload) on e
     })),
   });
   const injectedAt = Date.now();
-  await stack.waitFor(async () => (dlq.messages.length >= poison.length ? true : undefined), "the poison to be parked");
-  const afterPoison = await client.post(customers[0] as SignedIn, "p-000003");
+  await chaos.stack.waitFor(async () => (dlq.messages.length >= poison.length ? true : undefined), "the poison to be parked");
+  const afterPoison = await chaos.client.post(chaos.customers[0] as SignedIn, "p-000003");
   const attempts = [...(await load.done), afterPoison];
   assert.equal(afterPoison.answer?.status, 202);
   assert.equal(await confirmed(acceptedIds(attempts)), acceptedIds(attempts).length, "every order, the one placed after the poison too");
@@ -76,30 +72,33 @@ test("a poison OrderPlaced (valid CloudEvents headers, undecodable payload) on e
     assert.match(header(message, DLQ_HEADERS.error) ?? "", /cannot decode emporium\.orders\.v1\.OrderPlaced/);
     assert.equal(header(message, DLQ_HEADERS.errorType), "PoisonMessageError");
     assert.equal(header(message, DLQ_HEADERS.originalTopic), ordersTopic);
-    assert.equal(header(message, DLQ_HEADERS.consumerGroup), `${stack.topicPrefix}inventory`);
+    assert.equal(header(message, DLQ_HEADERS.consumerGroup), `${chaos.stack.topicPrefix}inventory`);
   }
 
   // What an operator runs once the consumer is fixed. It is not fixed here, so the replayed
   // messages fail again and are parked a second time (the fixed case: platform/test/dlq-replay.test.ts).
   const { stdout } = await promisify(execFile)("npm", ["run", "--silent", "dlq:replay", "--", "orders.v1"], {
     cwd: repoRoot,
-    env: { ...process.env, KAFKA_BROKERS: infraEnv.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: stack.topicPrefix, LOG_LEVEL: "warn" },
+    env: { ...process.env, KAFKA_BROKERS: infraEnv.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: chaos.stack.topicPrefix, LOG_LEVEL: "warn" },
     timeout: 60_000,
   });
   assert.match(stdout, new RegExp(`replayed ${poison.length} messages from ${ordersTopic}.dlq to ${ordersTopic}`));
-  await stack.waitFor(async () => (dlq.messages.length >= 2 * poison.length ? true : undefined), "the replayed poison to be parked again");
+  await chaos.stack.waitFor(
+    async () => (dlq.messages.length >= 2 * poison.length ? true : undefined),
+    "the replayed poison to be parked again",
+  );
   const reparked = dlq.messages.slice(poison.length);
   assert.deepEqual(reparked.map((m) => header(m, "ce_id")).sort(), poison.map((p) => p.event.id).sort());
   for (const message of reparked)
     assert.match(header(message, REPLAYED_FROM_DLQ_HEADER) ?? "", new RegExp(`^${ordersTopic}\\.dlq/\\d+/\\d+$`));
 
-  const afterReplay = await client.post(customers[1] as SignedIn, "p-000004");
+  const afterReplay = await chaos.client.post(chaos.customers[1] as SignedIn, "p-000004");
   assert.equal(afterReplay.answer?.status, 202);
   const all = [...attempts, afterReplay];
-  const { ids, states, settledAt, problems } = await settleAndCheck(stack, client, all, onHandBefore);
+  const { ids, states, settledAt, problems } = await settleAndCheck(chaos.stack, chaos.client, all, chaos.onHandBefore);
   await recordResult({
     scenario: "7. poison message + dlq:replay",
-    load: `${describeLoad(LOAD, customers.length)}, plus one order after the parking and one after the replay`,
+    load: `${describeLoad(LOAD, chaos.customers.length)}, plus one order after the parking and one after the replay`,
     fault: `${poison.length} undecodable OrderPlaced events (one per partition of orders.v1), then npm run dlq:replay`,
     durationMs: settledAt - started,
     outcomes: outcomeCounts(all),

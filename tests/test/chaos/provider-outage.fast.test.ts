@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { acceptedIds, onHand, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
+import { before, test } from "node:test";
+import { acceptedIds, outcomeCounts, settleAndCheck } from "../../src/harness/chaos.js";
+import { chaosFixture } from "../../src/harness/chaos-fixture.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import { chaosRate, describeLoad, startOrderLoad } from "../../src/harness/load.js";
 import { providerControl } from "../../src/harness/provider.js";
-import { type Stack, startStack } from "../../src/harness/stack.js";
 
 // A cool-down long enough that "no calls while open" is read well inside it,
 // and payment deadlines far beyond the outage, so every order is paid once
@@ -18,33 +17,23 @@ const ENV = {
 };
 const LOAD = { perSecond: chaosRate(10), durationMs: 4_000 };
 
-let stack: Stack;
-let customers: SignedIn[];
-let client: OrderClient;
+const chaos = chaosFixture({ customers: 3, env: () => ENV });
 let provider: ReturnType<typeof providerControl>;
-let onHandBefore: Map<string, number>;
 before(async () => {
-  stack = await startStack({ env: ENV });
-  customers = await Promise.all(Array.from({ length: 3 }, () => signUp(stack.gatewayUrl)));
-  client = orderClient(stack.gatewayUrl);
-  provider = providerControl(stack.providerUrl);
-  onHandBefore = await onHand(stack, LOAD_PRODUCTS);
-});
-after(async () => {
-  client?.close();
-  await stack?.stop();
+  await chaos.ready;
+  provider = providerControl(chaos.stack.providerUrl);
 });
 
 /** Index of the first payments log line at or after `from` that says the breaker moved to `state`. */
 const breakerLine = (state: "open" | "half-open" | "closed", from = 0) =>
-  stack.logs.findIndex((line, i) => i >= from && line.startsWith("[payments]") && line.includes(`circuit breaker ${state}"`));
+  chaos.stack.logs.findIndex((line, i) => i >= from && line.startsWith("[payments]") && line.includes(`circuit breaker ${state}"`));
 
 test("provider failing every call under load: the breaker opens, calls stop during the cool-down, and every order is paid once the provider recovers", async () => {
   const started = Date.now();
   await provider.set({ error_rate: 1 });
-  const load = startOrderLoad(client, { customers, ...LOAD });
+  const load = startOrderLoad(chaos.client, { customers: chaos.customers, ...LOAD });
 
-  const opened = await stack.waitFor(async () => {
+  const opened = await chaos.stack.waitFor(async () => {
     const at = breakerLine("open");
     return at === -1 ? undefined : at;
   }, "the breaker to open");
@@ -60,11 +49,11 @@ test("provider failing every call under load: the breaker opens, calls stop duri
   assert.deepEqual(outcomeCounts(attempts), { 202: attempts.length }, "orders are accepted while payments cannot charge");
   await provider.heal();
   const healedAt = Date.now();
-  await stack.waitFor(async () => (breakerLine("closed", opened) === -1 ? undefined : true), "the breaker to close");
-  const { ids, states, settledAt, problems } = await settleAndCheck(stack, client, attempts, onHandBefore);
+  await chaos.stack.waitFor(async () => (breakerLine("closed", opened) === -1 ? undefined : true), "the breaker to close");
+  const { ids, states, settledAt, problems } = await settleAndCheck(chaos.stack, chaos.client, attempts, chaos.onHandBefore);
   await recordResult({
     scenario: "3. provider failing every call",
-    load: describeLoad(LOAD, customers.length),
+    load: describeLoad(LOAD, chaos.customers.length),
     fault: `provider error_rate 1 for ${((healedAt - started) / 1000).toFixed(1)} s; breaker: 3 failures, ${COOL_DOWN_MS / 1000} s cool-down`,
     durationMs: settledAt - started,
     outcomes: outcomeCounts(attempts),

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type SignedIn, signUp } from "../../src/harness/auth.js";
-import { acceptedIds, describeAttempt, onHand, outcomeCounts, settleAndCheck, unexpectedAnswer } from "../../src/harness/chaos.js";
+import { test } from "node:test";
+import { acceptedIds, describeAttempt, outcomeCounts, settleAndCheck, unexpectedAnswer } from "../../src/harness/chaos.js";
+import { chaosFixture } from "../../src/harness/chaos-fixture.js";
 import { recordResult } from "../../src/harness/chaos-results.js";
-import { chaosRate, describeLoad, LOAD_PRODUCTS, type OrderClient, orderClient, startOrderLoad } from "../../src/harness/load.js";
+import { chaosRate, describeLoad, startOrderLoad } from "../../src/harness/load.js";
 import { parseMetrics } from "../../src/harness/metrics-text.js";
-import { type Stack, startStack } from "../../src/harness/stack.js";
 
 // Consumer instances join and leave their groups while orders come in: the
 // partitions move (a rebalance), and whatever a leaving or joining member
@@ -15,20 +14,7 @@ import { type Stack, startStack } from "../../src/harness/stack.js";
 const LOAD = { perSecond: chaosRate(10), durationMs: 30_000 };
 const CONSUMERS = ["inventory", "payments"] as const;
 
-let stack: Stack;
-let customers: SignedIn[];
-let client: OrderClient;
-let onHandBefore: Map<string, number>;
-before(async () => {
-  stack = await startStack();
-  customers = await Promise.all(Array.from({ length: 4 }, () => signUp(stack.gatewayUrl)));
-  client = orderClient(stack.gatewayUrl);
-  onHandBefore = await onHand(stack, LOAD_PRODUCTS);
-});
-after(async () => {
-  client?.close();
-  await stack?.stop();
-});
+const chaos = chaosFixture({ customers: 4 });
 
 /** Messages an instance settled, by outcome (processed, duplicate, …), from its /metrics. */
 async function settled(metricsUrl: string): Promise<Record<string, number>> {
@@ -43,18 +29,18 @@ async function settled(metricsUrl: string): Promise<Record<string, number>> {
 
 test("a second inventory and payments instance joins under load and leaves again: no event is lost or applied twice", async () => {
   const started = Date.now();
-  const load = startOrderLoad(client, { customers, ...LOAD });
-  await stack.waitFor(
+  const load = startOrderLoad(chaos.client, { customers: chaos.customers, ...LOAD });
+  await chaos.stack.waitFor(
     async () => (acceptedIds(load.attempts).length >= 10 ? true : undefined),
     "ten orders accepted before the first rebalance",
   );
 
   const joinedAt = Date.now();
-  const extras = await Promise.all(CONSUMERS.map((name) => stack.startExtraConsumer(name)));
+  const extras = await Promise.all(CONSUMERS.map((name) => chaos.stack.startExtraConsumer(name)));
   // Each joined member got partitions: it applies events of its own.
   const byExtra = await Promise.all(
     extras.map((extra, i) =>
-      stack.waitFor(
+      chaos.stack.waitFor(
         async () => {
           const counts = await settled(extra.metricsUrl);
           return (counts.processed ?? 0) > 0 ? counts : undefined;
@@ -72,25 +58,25 @@ test("a second inventory and payments instance joins under load and leaves again
   const attempts = await load.done;
 
   const wrong = attempts.filter((a) => a.failure || unexpectedAnswer(a));
-  const { ids, retries, states, settledAt, problems } = await settleAndCheck(stack, client, attempts, onHandBefore);
-  const originals = await Promise.all(CONSUMERS.map((name) => settled(stack.metricsUrls[name])));
+  const { ids, retries, states, settledAt, problems } = await settleAndCheck(chaos.stack, chaos.client, attempts, chaos.onHandBefore);
+  const originals = await Promise.all(CONSUMERS.map((name) => settled(chaos.stack.metricsUrls[name])));
   const duplicates = [...originals, ...finalByExtra].reduce((sum, counts) => sum + (counts.duplicate ?? 0), 0);
   await recordResult({
     scenario: "rebalance: inventory and payments +1 instance, then −1",
-    load: describeLoad(LOAD, customers.length),
+    load: describeLoad(LOAD, chaos.customers.length),
     fault: `second instances joined at ${((joinedAt - started) / 1000).toFixed(0)} s, left at ${((leftAt - started) / 1000).toFixed(0)} s`,
     durationMs: settledAt - started,
     outcomes: outcomeCounts(attempts),
     accepted: ids.length,
     terminal: states,
     settleMs: settledAt - leftAt,
-    problems: [...wrong.map((a) => describeAttempt(stack, a, joinedAt)), ...problems],
+    problems: [...wrong.map((a) => describeAttempt(chaos.stack, a, joinedAt)), ...problems],
     notes:
       `the second instances applied ${CONSUMERS.map((name, i) => `${name} ${finalByExtra[i]?.processed ?? 0}`).join(", ")} events; ` +
       `${duplicates} redelivered events were recognised as already applied; ${retries.length} refused orders retried`,
   });
   assert.deepEqual(
-    wrong.map((a) => describeAttempt(stack, a, joinedAt)),
+    wrong.map((a) => describeAttempt(chaos.stack, a, joinedAt)),
     [],
   );
   assert.deepEqual(problems, [], "every accepted order ended once, stock is conserved and nothing was charged twice");

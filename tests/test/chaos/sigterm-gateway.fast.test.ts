@@ -1,24 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { signUp } from "../../src/harness/auth.js";
 import { unexpectedAnswer } from "../../src/harness/chaos.js";
-import { type Attempt, type OrderClient, orderClient } from "../../src/harness/load.js";
+import { chaosFixture } from "../../src/harness/chaos-fixture.js";
+import { type Attempt, orderClient } from "../../src/harness/load.js";
 import { finishSigterm, sigtermUnderLoad } from "../../src/harness/sigterm-load.js";
-import { type Stack, startStack } from "../../src/harness/stack.js";
 
-let stack: Stack;
-let client: OrderClient;
-before(async () => {
-  stack = await startStack();
-  client = orderClient(stack.gatewayUrl);
-});
-after(async () => {
-  client?.close();
-  await stack?.stop();
-});
+// The stack and an order client; sigtermUnderLoad signs up the load's customers.
+const chaos = chaosFixture({ customers: 0 });
 
 test("SIGTERM to the gateway under load: no request it took loses its answer, answers are 202 or 503/504 problems, retries make one order each", async () => {
-  const run = await sigtermUnderLoad(stack, client, "gateway");
+  const run = await sigtermUnderLoad(chaos.stack, chaos.client, "gateway");
 
   // Without a gateway a connection is refused (ECONNREFUSED), or an idle
   // keep-alive one is closed as a request goes out on it (ECONNRESET): the
@@ -29,8 +21,8 @@ test("SIGTERM to the gateway under load: no request it took loses its answer, an
   );
   const unanswered = run.attempts.filter((a) => a.failure);
   const problems = await finishSigterm(
-    stack,
-    client,
+    chaos.stack,
+    chaos.client,
     "5a. gateway SIGTERM",
     run,
     [...unexpected, ...run.accepted],
@@ -40,27 +32,27 @@ test("SIGTERM to the gateway under load: no request it took loses its answer, an
 });
 
 test("an answer the gateway sends after SIGTERM closes its keep-alive connection, so the forced close at the end of the drain cuts no request", async () => {
-  const customer = await signUp(stack.gatewayUrl);
-  const oneConnection = orderClient(stack.gatewayUrl, { maxSockets: 1 });
+  const customer = await signUp(chaos.stack.gatewayUrl);
+  const oneConnection = orderClient(chaos.stack.gatewayUrl, { maxSockets: 1 });
   const afterSigterm: Attempt[] = [];
   try {
     assert.equal((await oneConnection.post(customer, "p-000001")).answer?.status, 202, "the connection is open");
     // With the catalog frozen every order of a product not priced before (orders keeps the
     // prices it saw) waits for its deadline: the connection is busy when SIGTERM comes, and a
     // client going on with it has a request in flight for most of the drain.
-    stack.group.signal("catalog", "SIGSTOP");
+    chaos.stack.group.signal("catalog", "SIGSTOP");
     const inFlight = oneConnection.post(customer, "p-000200");
     await new Promise((resolve) => setTimeout(resolve, 500));
-    stack.group.signal("gateway", "SIGTERM");
+    chaos.stack.group.signal("gateway", "SIGTERM");
     afterSigterm.push(await inFlight);
     while (afterSigterm.length < 6 && !afterSigterm.at(-1)?.failure) {
       afterSigterm.push(await oneConnection.post(customer, `p-00020${afterSigterm.length}`));
     }
   } finally {
     oneConnection.close();
-    stack.group.signal("catalog", "SIGCONT");
-    await stack.group.exited("gateway");
-    await stack.restart("gateway");
+    chaos.stack.group.signal("catalog", "SIGCONT");
+    await chaos.stack.group.exited("gateway");
+    await chaos.stack.restart("gateway");
   }
 
   assert.deepEqual(
