@@ -30,13 +30,13 @@ export function launcherTargets(metricsPorts: { name: string; port: number }[], 
 /** Prometheus's file_sd format: target groups, each with its labels. One group per copy, labelled with the copy's name. */
 export type TargetGroups = { targets: string[]; labels: { copy: string } }[];
 
-/** Each job's target groups, by job name. */
-export function targetFiles(targets: ScrapeTarget[], host = "127.0.0.1"): Map<string, TargetGroups> {
+/** Each job's target groups, by job name (every process listens on loopback). */
+export function targetFiles(targets: ScrapeTarget[]): Map<string, TargetGroups> {
   const files = new Map<string, TargetGroups>();
   for (const target of targets) {
     const groups = files.get(target.job) ?? [];
     if (groups.length === 0) files.set(target.job, groups);
-    groups.push({ targets: [`${host}:${target.metricsPort}`], labels: { copy: target.copy } });
+    groups.push({ targets: [`127.0.0.1:${target.metricsPort}`], labels: { copy: target.copy } });
   }
   return files;
 }
@@ -45,12 +45,11 @@ export function targetFiles(targets: ScrapeTarget[], host = "127.0.0.1"): Map<st
  * Writes `<dir>/<job>.json` for every job. Each file is written aside and
  * renamed into place: Prometheus watches them and must never read half of one.
  */
-export function writeTargetFiles(dir: string, targets: ScrapeTarget[]): string[] {
+export function writeTargetFiles(dir: string, targets: ScrapeTarget[]): void {
   mkdirSync(dir, { recursive: true });
-  return [...targetFiles(targets)].map(([job, groups]) => {
+  for (const [job, groups] of targetFiles(targets)) {
     const file = join(dir, `${job}.json`);
     writeFileSync(`${file}.tmp`, `${JSON.stringify(groups, null, 2)}\n`);
     renameSync(`${file}.tmp`, file);
-    return file;
-  });
+  }
 }

@@ -34,10 +34,10 @@ export function chaosFixture(options: {
   env?: () => Record<string, string> | Promise<Record<string, string>>;
   when?: () => boolean;
 }): ChaosFixture {
-  let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
-  const fixture = { ready: new Promise<void>((resolve, reject) => (settle = { resolve, reject })) } as ChaosFixture;
+  const ready = Promise.withResolvers<void>();
   // Its failure is the hook's own; a file that never awaits `ready` must not see it twice.
-  fixture.ready.catch(() => undefined);
+  ready.promise.catch(() => undefined);
+  const fixture = { ready: ready.promise } as ChaosFixture;
   before(async () => {
     try {
       if (!options.when || options.when()) {
@@ -46,9 +46,9 @@ export function chaosFixture(options: {
         fixture.client = orderClient(fixture.stack.gatewayUrl);
         fixture.onHandBefore = await onHand(fixture.stack, LOAD_PRODUCTS);
       }
-      settle?.resolve();
+      ready.resolve();
     } catch (error) {
-      settle?.reject(error);
+      ready.reject(error);
       throw error;
     }
   });
