@@ -119,6 +119,42 @@ test("a batch applied in one transaction is read ahead once, in that transaction
   assert.equal(await appliedCount("ahead-b"), 1);
 });
 
+test("the partitions of one fetch are applied in one transaction when partitions are handled at once", async () => {
+  const spread = `${uniquePrefix()}spread.v1`;
+  await ensureTopics(kafka, [spread], 3);
+  // Sent before the consumer starts: its first fetch holds all three partitions.
+  const ids = ["spread-0", "spread-1", "spread-2"];
+  await producer.send({ topic: spread, messages: ids.map((orderId, partition) => ({ ...framed(orderId), partition })) });
+  const consumer = createEventConsumer({
+    kafka,
+    producer,
+    pool: db.pool,
+    logger: createLogger("test", "silent"),
+    groupId: `${spread}-group`,
+    topics: [spread],
+    partitionsAtOnce: 3,
+    readAhead: async (tx, events) => {
+      await tx.query("INSERT INTO read_ahead (order_ids) VALUES ($1)", [events.map((event) => (event as { orderId?: string }).orderId)]);
+    },
+    handlers: [
+      on(StockReservedSchema, async (event, tx) => void (await tx.query("INSERT INTO applied (order_id) VALUES ($1)", [event.orderId]))),
+    ],
+  });
+  try {
+    await consumer.start();
+    for (const id of ids) await appliedAtLeastOnce(id);
+    // readAhead runs once per transaction of several events: one row with all three is one transaction.
+    const { rows } = await db.pool.query<{ order_ids: string[] }>("SELECT order_ids FROM read_ahead WHERE order_ids && $1::text[]", [ids]);
+    assert.deepEqual(
+      rows.map((row) => [...row.order_ids].sort()),
+      [ids],
+    );
+  } finally {
+    await consumer.stop();
+    await deleteTopics(kafka, [spread]);
+  }
+});
+
 test("poison messages are parked on the dead-letter topic with the error, and consumption goes on", async () => {
   await producer.send({
     topic,

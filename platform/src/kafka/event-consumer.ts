@@ -11,6 +11,7 @@ import { backoffDelay, sleep } from "./backoff.js";
 import { deadLetterTopic } from "./client.js";
 import { type CloudEventAttributes, headersToCarrier, readCloudEvent } from "./cloudevents.js";
 import { deadLetterHeaders } from "./dead-letter.js";
+import { gatheredPerTurn } from "./gathered-per-turn.js";
 import { type ConsumeOutcome, processDurations } from "./process-metrics.js";
 
 const tracer = trace.getTracer("@emporium/platform/kafka");
@@ -48,10 +49,12 @@ export interface EventConsumerOptions {
   /** No retry waits longer than this (10 s). */
   maxBackoffMs?: number;
   /**
-   * Partitions handled at once, each its own transaction (1). More only
-   * where events of different keys never lock the same rows (orders: each
-   * event locks its own order; not inventory, whose events lock shared stock
-   * rows and could lock them in opposite orders in two batches).
+   * Partitions handled at once (1). More only where events of different
+   * keys never lock the same rows (orders: each event locks its own order;
+   * not inventory, whose events lock shared stock rows and could lock them
+   * in opposite orders in two batches). The partitions of one fetch go into
+   * one transaction while they hold MAX_CHUNK messages or fewer in all
+   * (gathered-per-turn.ts); bigger ones run side by side, each its own.
    */
   partitionsAtOnce?: number;
   /** Where `messaging_process_duration_seconds` goes; none without it. */
@@ -69,9 +72,15 @@ export interface EventConsumerOptions {
 /** Most messages applied in one transaction. */
 const MAX_CHUNK = 64;
 
-/** A message read for the batch path: its CloudEvents attributes, handler and decoded event. */
-interface Decoded {
+/** A fetched message and the partition it came from. */
+interface Delivered {
+  topic: string;
+  partition: number;
   message: KafkaMessage;
+}
+
+/** A message read for the batch path: its CloudEvents attributes, handler and decoded event. */
+interface Decoded extends Delivered {
   carrier: Record<string, string>;
   meta: CloudEventAttributes;
   entry: HandlerEntry | undefined;
@@ -231,20 +240,22 @@ export function createEventConsumer(options: EventConsumerOptions) {
   }
 
   /** Reads a message for the batch path; undefined when it needs the one-by-one path (no CloudEvents headers, undecodable). */
-  function decode(message: KafkaMessage): Decoded | undefined {
+  function decode(delivered: Delivered): Decoded | undefined {
+    const { message } = delivered;
     const carrier = headersToCarrier(message.headers);
     const meta = readCloudEvent(carrier);
     if (!meta) return undefined;
     const entry = handlers.get(meta.type);
     try {
-      return { message, carrier, meta, entry, event: entry ? fromBinary(entry.schema, message.value ?? new Uint8Array()) : undefined };
+      return { ...delivered, carrier, meta, entry, event: entry ? fromBinary(entry.schema, message.value ?? new Uint8Array()) : undefined };
     } catch {
       return undefined;
     }
   }
 
   /**
-   * Applies several messages of one partition in one transaction: one
+   * Applies several messages, of one partition or of several fetched
+   * together (see `together` below), in one transaction: one
    * insert records all their ids in processed_events (the duplicates are
    * skipped), then each handler runs in its message's own span, so each
    * event's trace goes on as if it had been handled alone. Resolves false,
@@ -252,11 +263,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
    * one-by-one path; the caller then handles them one by one (retries,
    * dead-letter topic).
    */
-  async function applyTogether(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
+  async function applyTogether(messages: Delivered[]): Promise<boolean> {
     const decoded = messages.map(decode);
     if (decoded.some((item) => item === undefined)) return false;
     const items = decoded as Decoded[];
-    const spans = items.map((item) => consumeSpan(topic, partition, item.message, item.carrier, item.meta));
+    const spans = items.map((item) => consumeSpan(item.topic, item.partition, item.message, item.carrier, item.meta));
     const started = performance.now();
     const outcomes: ConsumeOutcome[] = [];
     try {
@@ -297,12 +308,14 @@ export function createEventConsumer(options: EventConsumerOptions) {
       });
       // Each message of the chunk took the chunk's time to be applied and committed.
       if (measure) {
-        for (const [index, outcome] of outcomes.entries()) measure(topic, outcome, started, (spans[index] as Span).spanContext());
+        for (const [index, outcome] of outcomes.entries())
+          measure((items[index] as Decoded).topic, outcome, started, (spans[index] as Span).spanContext());
       }
       return true;
     } catch (error) {
       for (const span of spans) span.setAttribute("emporium.event.outcome", "retried alone");
-      logger.debug({ err: error, topic, partition, messages: messages.length }, "a batch failed; handling its messages one by one");
+      const partitions = [...new Set(messages.map((item) => `${item.topic}[${item.partition}]`))];
+      logger.debug({ err: error, partitions, messages: messages.length }, "a batch failed; handling its messages one by one");
       return false;
     } finally {
       for (const span of spans) span.end();
@@ -310,17 +323,30 @@ export function createEventConsumer(options: EventConsumerOptions) {
   }
 
   /**
+   * The chunks of the partitions fetched together, applied in one
+   * transaction (up to MAX_CHUNK messages in all): each partition's batch
+   * comes in its own eachBatch call, all in the same turn. A message alone
+   * takes the one-by-one path, as it always did.
+   */
+  const together = gatheredPerTurn(
+    (messages: Delivered[]) => (messages.length > 1 ? applyTogether(messages) : Promise.resolve(false)),
+    MAX_CHUNK,
+  );
+
+  /**
    * A fetched batch of one partition, in chunks of up to MAX_CHUNK messages:
-   * each chunk in one transaction, or, when that fails, message by message.
-   * Offsets are resolved as chunks and messages are done, with a heartbeat
-   * between chunks; on stop or a rebalance the rest is left to the next owner.
+   * each chunk in one transaction with the other partitions' chunks fetched
+   * with it, or, when that fails, message by message. Offsets are resolved as
+   * chunks and messages are done, with a heartbeat between chunks; on stop or
+   * a rebalance the rest is left to the next owner.
    */
   async function handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     for (let start = 0; start < batch.messages.length; start += MAX_CHUNK) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + MAX_CHUNK);
-      if (chunk.length > 1 && (await applyTogether(batch.topic, batch.partition, chunk))) {
+      const delivered = chunk.map((message) => ({ topic: batch.topic, partition: batch.partition, message }));
+      if (await together(delivered)) {
         resolveOffset((chunk.at(-1) as KafkaMessage).offset);
       } else {
         for (const message of chunk) {
