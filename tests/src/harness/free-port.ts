@@ -22,6 +22,30 @@ export async function freePort(): Promise<number> {
   }
 }
 
+const EPHEMERAL_LOW = 32_768;
+
+/**
+ * The ports of one stack. None is handed out twice, and none is another's
+ * admin port (a service serves /metrics at its RPC port + 1000): picked one
+ * by one, a service's admin port could be the port just given to another
+ * process, which then failed to start with EADDRINUSE.
+ */
+export class PortBook {
+  private readonly taken = new Set<number>();
+
+  /** A free port; with `withAdmin`, its port + 1000 is free and reserved too. */
+  async take(withAdmin = false): Promise<number> {
+    for (;;) {
+      const port = await freePort();
+      const wanted = withAdmin ? [port, port + 1000] : [port];
+      if (wanted.some((p) => this.taken.has(p) || p >= EPHEMERAL_LOW)) continue;
+      if (withAdmin && !(await canBind(port + 1000))) continue;
+      for (const p of wanted) this.taken.add(p);
+      return port;
+    }
+  }
+}
+
 /**
  * A free port whose copies' ports (port + 100·k, as npm start with replicas
  * uses them) are free too, and so are those `offsets` above each (a

@@ -8,7 +8,7 @@ import { emporiumProcesses, type StackOptions } from "@emporium/platform/dev/sta
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { eventually } from "./eventually.js";
-import { freePort } from "./free-port.js";
+import { PortBook } from "./free-port.js";
 import { infraEnv } from "./infra-env.js";
 
 /** The administrator every test stack's identity service creates at start-up. */
@@ -26,15 +26,17 @@ export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
  */
 export async function startStack(options: { env?: Record<string, string>; catalogSeedProducts?: number } = {}) {
   const id = randomBytes(4).toString("hex");
+  const book = new PortBook();
+  const withAdmin = true;
   const ports = {
-    gatewayPort: await freePort(),
-    ordersPort: await freePort(),
-    inventoryPort: await freePort(),
-    catalogPort: await freePort(),
-    identityPort: await freePort(),
-    paymentsPort: await freePort(),
-    paymentProviderPort: await freePort(),
-    gatewayMetricsPort: await freePort(),
+    gatewayPort: await book.take(),
+    ordersPort: await book.take(withAdmin),
+    inventoryPort: await book.take(withAdmin),
+    catalogPort: await book.take(withAdmin),
+    identityPort: await book.take(withAdmin),
+    paymentsPort: await book.take(withAdmin),
+    paymentProviderPort: await book.take(),
+    gatewayMetricsPort: await book.take(),
   };
   const stackOptions: StackOptions = {
     ...ports,
@@ -80,8 +82,8 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     portKey: "catalogPort" | "gatewayPort" | "ordersPort" | "inventoryPort" | "paymentsPort",
     env: Record<string, string>,
   ) => {
-    const port = await freePort();
-    const options = { ...stackOptions, [portKey]: port, gatewayMetricsPort: await freePort(), env: { ...stackOptions.env, ...env } };
+    const port = await book.take(name !== "gateway");
+    const options = { ...stackOptions, [portKey]: port, gatewayMetricsPort: await book.take(), env: { ...stackOptions.env, ...env } };
     const spec = emporiumProcesses(options).find((p) => p.name === name);
     if (!spec) throw new Error(`no ${name} in the stack definition`);
     const extra = startProcessGroup([{ ...spec, name: `${name}-2` }], { cwd: repoRoot, onLine: (n, line) => logs.push(`[${n}] ${line}`) });
