@@ -24,39 +24,39 @@ export async function freePort(): Promise<number> {
 
 const EPHEMERAL_LOW = 32_768;
 
+/** What a port brings with it: its copies' ports (port + 100·k) and each one's admin port (+ 1000). */
+export interface PortNeeds {
+  /** A service serves /metrics at its RPC port + 1000. */
+  admin?: boolean;
+  /** Copies beside the first (npm start with replicas puts copy k on port + 100·k). */
+  copies?: number;
+}
+
 /**
  * The ports of one stack. None is handed out twice, and none is another's
- * admin port (a service serves /metrics at its RPC port + 1000): picked one
- * by one, a service's admin port could be the port just given to another
- * process, which then failed to start with EADDRINUSE.
+ * admin or copy port: picked one by one, a service's admin port could be the
+ * port just given to another process, which then failed to start with
+ * EADDRINUSE.
  */
 export class PortBook {
   private readonly taken = new Set<number>();
 
-  /** A free port; with `withAdmin`, its port + 1000 is free and reserved too. */
-  async take(withAdmin = false): Promise<number> {
+  /** A free port; the ports it needs beside it (`withAdmin` or `needs`) are free and reserved too. */
+  async take(needs: boolean | PortNeeds = {}): Promise<number> {
+    const { admin = false, copies = 0 } = typeof needs === "boolean" ? { admin: needs } : needs;
     for (;;) {
       const port = await freePort();
-      const wanted = withAdmin ? [port, port + 1000] : [port];
+      const wanted: number[] = [];
+      for (let k = 0; k <= copies; k++) wanted.push(port + 100 * k, ...(admin ? [port + 100 * k + 1000] : []));
       if (wanted.some((p) => this.taken.has(p) || p >= EPHEMERAL_LOW)) continue;
-      if (withAdmin && !(await canBind(port + 1000))) continue;
+      if (!(await allBindable(wanted.slice(1)))) continue;
       for (const p of wanted) this.taken.add(p);
       return port;
     }
   }
 }
 
-/**
- * A free port whose copies' ports (port + 100·k, as npm start with replicas
- * uses them) are free too, and so are those `offsets` above each (a
- * service's /metrics at its port + 1000).
- */
-export async function freePortWithCopies(copies: number, offsets: number[] = []): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    let free = true;
-    for (const offset of [0, ...offsets])
-      for (let k = offset === 0 ? 1 : 0; k <= copies && free; k++) free = await canBind(port + offset + 100 * k);
-    if (free) return port;
-  }
+async function allBindable(ports: number[]): Promise<boolean> {
+  for (const port of ports) if (!(await canBind(port))) return false;
+  return true;
 }

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { balancerStatus, type ServerStatus } from "@emporium/platform/dev/haproxy-stats";
 import pg from "pg";
 import { eventually } from "./eventually.js";
-import { freePort, freePortWithCopies } from "./free-port.js";
+import { PortBook } from "./free-port.js";
 import { infraEnv } from "./infra-env.js";
 import type { StackData } from "./saga.js";
 import { dropStackData, repoRoot } from "./stack.js";
@@ -32,6 +32,7 @@ export async function startReplicas(copies: number, extraEnv: NodeJS.ProcessEnv 
   const id = randomBytes(4).toString("hex");
   const scratch = await mkdtemp(join(tmpdir(), "emporium-replicas-"));
   const { OTEL_EXPORTER_OTLP_ENDPOINT, ...inherited } = process.env;
+  const book = new PortBook();
   const env: NodeJS.ProcessEnv = {
     ...inherited,
     ...infraEnv,
@@ -43,13 +44,13 @@ export async function startReplicas(copies: number, extraEnv: NodeJS.ProcessEnv 
     EMPORIUM_DATABASE_SUFFIX: `_t${id}`,
     KAFKA_TOPIC_PREFIX: `t${id}.`,
     CATALOG_SEED_PRODUCTS: "20",
-    GATEWAY_PORT: String(await freePortWithCopies(copies)),
-    METRICS_PORT: String(await freePortWithCopies(copies)),
-    PAYMENT_PROVIDER_PORT: String(await freePort()),
+    GATEWAY_PORT: String(await book.take({ copies })),
+    METRICS_PORT: String(await book.take({ copies })),
+    PAYMENT_PROVIDER_PORT: String(await book.take()),
     ...extraEnv,
   };
   // A service's copies serve on port + 100·k and /metrics 1000 above that.
-  for (const variable of SERVICE_PORTS) env[variable] = String(await freePortWithCopies(copies, [1000]));
+  for (const variable of SERVICE_PORTS) env[variable] = String(await book.take({ copies, admin: true }));
 
   const lines: string[] = [];
   const launcher: ChildProcess = spawn(process.execPath, ["deploy/local/start.mjs"], {

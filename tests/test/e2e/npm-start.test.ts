@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { eventually } from "../../src/harness/eventually.js";
-import { freePort } from "../../src/harness/free-port.js";
+import { PortBook } from "../../src/harness/free-port.js";
 import { infraEnv } from "../../src/harness/infra-env.js";
 import { buildJaeger } from "../../src/harness/jaeger.js";
 import { dropStackData, repoRoot } from "../../src/harness/stack.js";
@@ -29,6 +29,7 @@ const PORT_VARIABLES = [
   "PAYMENT_PROVIDER_PORT",
   "METRICS_PORT",
 ];
+const SERVICE_PORT_VARIABLES = new Set(["ORDERS_PORT", "INVENTORY_PORT", "CATALOG_PORT", "IDENTITY_PORT", "PAYMENTS_PORT"]);
 const JAEGER_PORT_VARIABLES = [
   "EMPORIUM_JAEGER_OTLP_GRPC_PORT",
   "EMPORIUM_JAEGER_OTLP_HTTP_PORT",
@@ -82,7 +83,10 @@ before(
       KAFKA_TOPIC_PREFIX: `t${id}.`,
       CATALOG_SEED_PRODUCTS: "20",
     };
-    for (const variable of [...PORT_VARIABLES, ...JAEGER_PORT_VARIABLES]) env[variable] = String(await freePort());
+    // The services serve /metrics at their port + 1000: one book keeps those free too.
+    const book = new PortBook();
+    for (const variable of [...PORT_VARIABLES, ...JAEGER_PORT_VARIABLES])
+      env[variable] = String(await book.take({ admin: SERVICE_PORT_VARIABLES.has(variable) }));
     launcher = launch();
     for (const stream of [launcher.stdout, launcher.stderr])
       if (stream) createInterface({ input: stream }).on("line", (line) => lines.push(plain(line)));
