@@ -11,18 +11,22 @@
  * `maxItems`: a caller that would overflow it starts the next one.
  */
 export function gatheredPerTurn<T, R>(run: (items: T[]) => Promise<R>, maxItems: number): (items: T[]) => Promise<R> {
-  let open: { items: T[]; done: Promise<R> } | undefined;
+  interface Group {
+    items: T[];
+    done: Promise<R>;
+  }
+  let open: Group | undefined;
+  const startGroup = (): Group => {
+    const { promise, resolve, reject } = Promise.withResolvers<R>();
+    const group: Group = { items: [], done: promise };
+    setImmediate(() => {
+      if (open === group) open = undefined;
+      run(group.items).then(resolve, reject);
+    });
+    return group;
+  };
   return (items) => {
-    if (!open || open.items.length + items.length > maxItems) {
-      const group: { items: T[]; done: Promise<R> } = { items: [], done: Promise.resolve() as Promise<R> };
-      group.done = new Promise<R>((resolve, reject) => {
-        setImmediate(() => {
-          if (open === group) open = undefined;
-          run(group.items).then(resolve, reject);
-        });
-      });
-      open = group;
-    }
+    if (!open || open.items.length + items.length > maxItems) open = startGroup();
     open.items.push(...items);
     return open.done;
   };
