@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Kafka, logLevel } from "kafkajs";
+import { createSilentKafka, type Kafka } from "../src/kafka/client.js";
 
 export { scratchDatabase } from "../src/testing/scratch-database.js";
 
@@ -7,7 +7,7 @@ export { scratchDatabase } from "../src/testing/scratch-database.js";
   process.env.KAFKA_BROKERS ?? "127.0.0.1:59092"
 ).split(",");
 
-export const testKafka = (clientId: string) => new Kafka({ clientId, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+export const testKafka = (clientId: string) => createSilentKafka({ clientId, brokers: KAFKA_BROKERS });
 
 /** A unique topic prefix so test files never read each other's events. */
 export const uniquePrefix = () => `t${randomBytes(4).toString("hex")}.`;

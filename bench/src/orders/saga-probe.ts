@@ -1,5 +1,5 @@
+import { createSilentKafka } from "@emporium/platform/kafka/client";
 import type { Stack } from "@emporium/tests/harness/stack";
-import { Kafka, logLevel } from "kafkajs";
 import type pg from "pg";
 
 /** Work queued behind the API at one moment, summed over the saga's hops. */
@@ -17,7 +17,7 @@ export interface Backlog {
 /** `stack`: a test stack, or a launcher's databases and topic prefix (bench/src/orders/copies.ts). */
 export async function sagaProbe(stack: Pick<Stack, "pool" | "topicPrefix">, infra: { KAFKA_BROKERS: string }) {
   const pools = { orders: stack.pool("orders"), inventory: stack.pool("inventory"), payments: stack.pool("payments") };
-  const kafka = new Kafka({ clientId: "bench-probe", brokers: infra.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING });
+  const kafka = createSilentKafka({ clientId: "bench-probe", brokers: infra.KAFKA_BROKERS.split(",") });
   const admin = kafka.admin();
   await admin.connect();
   const topic = (name: string) => `${stack.topicPrefix}${name}`;

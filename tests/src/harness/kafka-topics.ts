@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { Kafka, type KafkaMessage, logLevel } from "kafkajs";
+import { createSilentKafka, type Kafka } from "@emporium/platform/kafka/client";
+import type { KafkaMessage } from "kafkajs";
 import { infraEnv } from "./infra-env.js";
 
 /** A Kafka client on the tests' broker, silent (the test asserts on what arrives, not on client logs). */
-export const testKafka = (clientId: string) =>
-  new Kafka({ clientId, brokers: infraEnv.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING });
+export const testKafka = (clientId: string) => createSilentKafka({ clientId, brokers: infraEnv.KAFKA_BROKERS.split(",") });
 
 /** Every message on `topic`, from its beginning and as it arrives, read by a consumer group of its own. */
 export async function collectTopic(kafka: Kafka, topic: string) {

@@ -5,7 +5,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "@emporium/gen/grpc/health/v1/health_pb";
 import { startProcessGroup } from "@emporium/platform/dev/process-group";
 import { emporiumProcesses, type StackOptions } from "@emporium/platform/dev/stack";
-import { Kafka, logLevel } from "kafkajs";
+import { createSilentKafka } from "@emporium/platform/kafka/client";
 import pg from "pg";
 import { eventually } from "./eventually.js";
 import { PortBook } from "./free-port.js";
@@ -237,7 +237,7 @@ export async function dropStackData(id: string, databases: Record<string, string
   await admin.connect();
   for (const database of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   await admin.end();
-  const kafka = new Kafka({ clientId: `test-cleanup-${id}`, brokers: infraEnv.KAFKA_BROKERS.split(","), logLevel: logLevel.NOTHING });
+  const kafka = createSilentKafka({ clientId: `test-cleanup-${id}`, brokers: infraEnv.KAFKA_BROKERS.split(",") });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
   const topics = (await kafkaAdmin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
