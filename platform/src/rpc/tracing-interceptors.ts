@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { Health } from "@emporium/gen/grpc/health/v1/health_pb";
 import {
   type Attributes,
   context,
@@ -83,12 +84,22 @@ export function clientTracingInterceptor(): Interceptor {
 }
 
 /**
+ * Services whose calls are not traced: health checks. A balancer asks every
+ * copy twice a second and a kubelet every few seconds; each check was a root
+ * span, so one in ten became a trace of its own in Jaeger, among the
+ * requests an operator looks for. Their rate and latency stay in the RPC
+ * metrics.
+ */
+const UNTRACED_SERVICES = new Set([Health.typeName]);
+
+/**
  * Server side: continues the caller's trace from the request headers and runs
  * the handler inside a SERVER span, so its database calls and outgoing RPCs
- * become children.
+ * become children. Health checks run without a span.
  */
 export function serverTracingInterceptor(): Interceptor {
   return (next) => async (req) => {
+    if (UNTRACED_SERVICES.has(req.service.typeName)) return next(req);
     const parent = propagation.extract(ROOT_CONTEXT, req.header, headerGetter);
     const span = tracer.startSpan(
       `${req.service.typeName}/${req.method.name}`,
