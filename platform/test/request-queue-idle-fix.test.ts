@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProducer, ensureTopics } from "../src/kafka/client.js";
 import { assertPatchedVersion, fixIdleRequestQueueLoop } from "../src/kafka/request-queue-idle-fix.js";
+import { countQueueChecks } from "./request-queue-checks.js";
 import { deleteTopics, testKafka, uniquePrefix } from "./test-infra.js";
 
-// Counts the checks of pending requests kafkajs's per-connection queues run.
-const require = createRequire(import.meta.url);
-const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as { prototype: { checkPendingRequests(): void } };
-const check = RequestQueue.prototype.checkPendingRequests;
-let checks = 0;
-RequestQueue.prototype.checkPendingRequests = function (this: unknown) {
-  checks++;
-  check.call(this);
-};
-
+const checks = countQueueChecks();
 fixIdleRequestQueueLoop();
 const kafka = testKafka("request-queue-idle-fix-test");
 const topic = `${uniquePrefix()}idle.v1`;
@@ -36,9 +27,9 @@ after(async () => {
 
 test("an open connection with nothing to send runs no checks (kafkajs 2.2.4 ran one every millisecond)", async () => {
   await admin.listTopics();
-  checks = 0;
+  checks.reset();
   await sleep(300);
-  assert.equal(checks, 0);
+  assert.equal(checks.count(), 0);
 });
 
 test("requests queued behind the in-flight limit are still sent: 20 sends at once through a producer that allows one in flight", async () => {

@@ -41,9 +41,8 @@ export interface PortNeeds {
 export class PortBook {
   private readonly taken = new Set<number>();
 
-  /** A free port; the ports it needs beside it (`withAdmin` or `needs`) are free and reserved too. */
-  async take(needs: boolean | PortNeeds = {}): Promise<number> {
-    const { admin = false, copies = 0 } = typeof needs === "boolean" ? { admin: needs } : needs;
+  /** A free port; the ports it needs beside it are free and reserved too. */
+  async take({ admin = false, copies = 0 }: PortNeeds = {}): Promise<number> {
     for (;;) {
       const port = await freePort();
       const wanted: number[] = [];

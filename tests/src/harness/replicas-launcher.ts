@@ -16,7 +16,8 @@ import { dropStackData, repoRoot } from "./stack.js";
 
 /** The processes npm start runs copies of. */
 export const REPLICATED = ["gateway", "orders", "inventory", "catalog", "identity", "payments"] as const;
-const SERVICE_PORTS = ["ORDERS_PORT", "INVENTORY_PORT", "CATALOG_PORT", "IDENTITY_PORT", "PAYMENTS_PORT"];
+/** The services' port variables of npm start (each serves /metrics at its port + 1000). */
+export const SERVICE_PORTS = ["ORDERS_PORT", "INVENTORY_PORT", "CATALOG_PORT", "IDENTITY_PORT", "PAYMENTS_PORT"];
 const SERVICES = ["orders", "inventory", "catalog", "identity", "payments"] as const;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the launcher colours its prefixes
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, "");

@@ -24,17 +24,19 @@ export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
  * ports, with its own databases and Kafka topics, so test files never see
  * each other's data. `stop` ends the processes and drops what it created.
  */
+/** A service's port: it serves /metrics at that port + 1000. */
+const SERVICE_PORT = { admin: true };
+
 export async function startStack(options: { env?: Record<string, string>; catalogSeedProducts?: number } = {}) {
   const id = randomBytes(4).toString("hex");
   const book = new PortBook();
-  const withAdmin = true;
   const ports = {
     gatewayPort: await book.take(),
-    ordersPort: await book.take(withAdmin),
-    inventoryPort: await book.take(withAdmin),
-    catalogPort: await book.take(withAdmin),
-    identityPort: await book.take(withAdmin),
-    paymentsPort: await book.take(withAdmin),
+    ordersPort: await book.take(SERVICE_PORT),
+    inventoryPort: await book.take(SERVICE_PORT),
+    catalogPort: await book.take(SERVICE_PORT),
+    identityPort: await book.take(SERVICE_PORT),
+    paymentsPort: await book.take(SERVICE_PORT),
     paymentProviderPort: await book.take(),
     gatewayMetricsPort: await book.take(),
   };
@@ -82,7 +84,7 @@ export async function startStack(options: { env?: Record<string, string>; catalo
     portKey: "catalogPort" | "gatewayPort" | "ordersPort" | "inventoryPort" | "paymentsPort",
     env: Record<string, string>,
   ) => {
-    const port = await book.take(name !== "gateway");
+    const port = await book.take({ admin: name !== "gateway" });
     const options = { ...stackOptions, [portKey]: port, gatewayMetricsPort: await book.take(), env: { ...stackOptions.env, ...env } };
     const spec = emporiumProcesses(options).find((p) => p.name === name);
     if (!spec) throw new Error(`no ${name} in the stack definition`);

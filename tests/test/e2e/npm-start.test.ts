@@ -12,6 +12,7 @@ import { eventually } from "../../src/harness/eventually.js";
 import { PortBook } from "../../src/harness/free-port.js";
 import { infraEnv } from "../../src/harness/infra-env.js";
 import { buildJaeger } from "../../src/harness/jaeger.js";
+import { SERVICE_PORTS } from "../../src/harness/replicas-launcher.js";
 import { dropStackData, repoRoot } from "../../src/harness/stack.js";
 
 // npm start's launcher (deploy/local/start.mjs, what scripts/start.sh runs
@@ -19,17 +20,7 @@ import { dropStackData, repoRoot } from "../../src/harness/stack.js";
 // ports, with data and a lock file of its own so it runs beside a
 // developer's npm start on the same infrastructure.
 const SERVICES = ["inventory", "orders", "provider", "payments", "catalog", "identity", "gateway"];
-const PORT_VARIABLES = [
-  "GATEWAY_PORT",
-  "ORDERS_PORT",
-  "INVENTORY_PORT",
-  "CATALOG_PORT",
-  "IDENTITY_PORT",
-  "PAYMENTS_PORT",
-  "PAYMENT_PROVIDER_PORT",
-  "METRICS_PORT",
-];
-const SERVICE_PORT_VARIABLES = new Set(["ORDERS_PORT", "INVENTORY_PORT", "CATALOG_PORT", "IDENTITY_PORT", "PAYMENTS_PORT"]);
+const PORT_VARIABLES = ["GATEWAY_PORT", ...SERVICE_PORTS, "PAYMENT_PROVIDER_PORT", "METRICS_PORT"];
 const JAEGER_PORT_VARIABLES = [
   "EMPORIUM_JAEGER_OTLP_GRPC_PORT",
   "EMPORIUM_JAEGER_OTLP_HTTP_PORT",
@@ -86,7 +77,7 @@ before(
     // The services serve /metrics at their port + 1000: one book keeps those free too.
     const book = new PortBook();
     for (const variable of [...PORT_VARIABLES, ...JAEGER_PORT_VARIABLES])
-      env[variable] = String(await book.take({ admin: SERVICE_PORT_VARIABLES.has(variable) }));
+      env[variable] = String(await book.take({ admin: SERVICE_PORTS.includes(variable) }));
     launcher = launch();
     for (const stream of [launcher.stdout, launcher.stderr])
       if (stream) createInterface({ input: stream }).on("line", (line) => lines.push(plain(line)));

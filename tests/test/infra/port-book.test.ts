@@ -9,7 +9,7 @@ test("a port book never hands out a port twice, nor one that is another's admin 
   // very likely land on another's port + 1000.
   for (let i = 0; i < 300; i++) {
     const withAdmin = i % 2 === 0;
-    const port = await book.take(withAdmin);
+    const port = await book.take({ admin: withAdmin });
     for (const p of withAdmin ? [port, port + 1000] : [port]) {
       assert.ok(!handedOut.has(p), `port ${p} handed out twice (pick ${i})`);
       assert.ok(p < 32_768, `port ${p} is in the ephemeral range`);
