@@ -15,8 +15,8 @@ import { createRateLimiter } from "@emporium/platform/ratelimit/rate-limiter";
 import { admissionsWithMetrics } from "@emporium/platform/resilience/admission-metrics";
 import { createClientFactory } from "@emporium/platform/rpc/clients";
 import { shareDefaultAbortReason } from "@emporium/platform/rpc/shared-abort-reason";
+import { createAdminServer } from "@emporium/platform/service/admin-server";
 import { registerDependencyGauge } from "@emporium/platform/service/dependency-gauge";
-import { createMetricsServer } from "@emporium/platform/service/metrics-server";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createEdgeAdmission } from "./admission.js";
 import { createAccessTokenVerifier } from "./auth/access-tokens.js";
@@ -128,7 +128,8 @@ const { listener, routes, procedures } = createGatewayPipeline({
 });
 const server = createServer(listener);
 server.keepAliveTimeout = 65_000;
-const metricsServer = createMetricsServer(registry, logger);
+// Only /metrics there: the gateway answers its probes on its own port (/healthz, /readyz).
+const metricsServer = createAdminServer(registry, logger);
 
 // Before listening: from the moment the gateway can answer /readyz, a stop
 // request drains it (rather than the default action killing it).

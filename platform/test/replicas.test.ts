@@ -82,7 +82,7 @@ test("each copy listens 100 ports higher per copy, its /metrics too; every *_URL
   assert.equal(byName.get("provider")?.env.PAYMENT_PROVIDER_PORT, "50060", "the provider's stand-in stays one, unbalanced");
 });
 
-test("the balancer stands on the single copy's ports: the gateway over HTTP/1.1 by /readyz, services over h2c by their own gRPC health", () => {
+test("the balancer stands on the single copy's ports: the gateway by its /readyz?scope=self, services over h2c checked by /readyz on their admin port, and out at a failed connection", () => {
   const config = haproxyConfig(layout().balanced, { host: "0.0.0.0", statsSocket: "/tmp/haproxy.sock" });
   assert.match(config, /frontend gateway\n {2}bind 0\.0\.0\.0:8080\n {2}option forwardfor\n/);
   assert.match(config, /http-check send meth GET uri \/readyz\?scope=self\n/);
@@ -90,9 +90,13 @@ test("the balancer stands on the single copy's ports: the gateway over HTTP/1.1 
   assert.match(config, /frontend orders\n {2}bind 127\.0\.0\.1:50051 proto h2\n/);
   assert.match(
     config,
-    /backend orders\n[\s\S]*http-check send meth POST uri \/grpc\.health\.v1\.Health\/Check ver HTTP\/2 hdr host 127\.0\.0\.1 hdr content-type application\/json body "\{\\"service\\":\\"emporium\.orders\.v1\.OrderService\\"\}"/,
+    /backend orders\n {2}balance roundrobin\n {2}option httpchk\n {2}http-check send meth GET uri \/readyz\n {2}http-check expect status 200\n/,
   );
-  assert.match(config, /server orders-2 127\.0\.0\.1:50251 check proto h2 check-proto h2\n/);
+  // Traffic over h2 to the RPC port; the check over HTTP/1.1 to the admin port (copy 2: 51051 + 200).
+  assert.match(
+    config,
+    /server orders-2 127\.0\.0\.1:50251 proto h2 check port 51251 check-proto h1 observe layer4 error-limit 1 on-error mark-down\n/,
+  );
   assert.match(config, /retry-on conn-failure\n/);
   assert.doesNotMatch(config, /retry-on [^\n]*(empty-response|response-timeout)/, "nothing is retried once a copy got the request");
 });

@@ -17,8 +17,6 @@ export interface Balanced {
   port: number;
   /** The gateway speaks HTTP/1.1 (REST, Connect, SSE); the services gRPC/Connect over h2c. */
   protocol: "http" | "h2c";
-  /** The grpc.health.v1 service name whose status says a service copy is ready (h2c only). */
-  healthService?: string;
   copies: Copy[];
 }
 
@@ -31,12 +29,17 @@ export function copyPorts(port: number, metricsPort: number, k: number): { port:
  * HAProxy's configuration for the balanced processes.
  *
  * - Health: the gateway's copies by GET /readyz?scope=self (draining or
- *   not; a backend that is down must not take every gateway out), the services' by the
- *   standard gRPC health check of their own service name, asked over
- *   Connect's JSON form on h2c (with a host: Node's HTTP/2 server resets a
- *   request that names no authority). A draining copy answers 503 / NOT_SERVING
+ *   not; a backend that is down must not take every gateway out), the
+ *   services' by GET /readyz on their HTTP/1.1 admin port (admin-server.ts:
+ *   503 once their gRPC health is NOT_SERVING). A draining copy answers 503
  *   from the first moment of its drain, and is out after one failed check
- *   (every 500 ms); a new one is in after two good ones.
+ *   (every 500 ms); a new one is in after two good ones. Not the gRPC
+ *   health check on the RPC port: HAProxy opens a connection per check,
+ *   and there every check cost a new HTTP/2 session, 1.7–4.5 ms of the
+ *   copy's CPU (docs/scaling.md). What the admin check does not prove, that
+ *   the RPC port takes connections, real traffic does: a connection to it
+ *   that fails takes the copy out at once (`observe layer4`), and the
+ *   request goes to another copy.
  * - Retries: a request whose connection was refused (a copy that just
  *   died) goes to another copy (`retry-on conn-failure`, `redispatch`).
  *   Nothing is retried once a byte reached a copy: a POST may have run.
@@ -80,14 +83,14 @@ export function haproxyConfig(balanced: Balanced[], options: { host: string; sta
       `backend ${process.name}`,
       "  balance roundrobin",
       "  option httpchk",
-      ...(h2
-        ? [
-            `  http-check send meth POST uri /grpc.health.v1.Health/Check ver HTTP/2 hdr host 127.0.0.1 hdr content-type application/json body ${JSON.stringify(JSON.stringify({ service: process.healthService ?? "" }))}`,
-            // Not NOT_SERVING: the status must be SERVING itself.
-            `  http-check expect rstring '"status": ?"SERVING"'`,
-          ]
-        : ["  http-check send meth GET uri /readyz?scope=self", "  http-check expect status 200"]),
-      ...process.copies.map((copy) => `  server ${copy.name} 127.0.0.1:${copy.port} check${h2 ? " proto h2 check-proto h2" : ""}`),
+      `  http-check send meth GET uri ${h2 ? "/readyz" : "/readyz?scope=self"}`,
+      "  http-check expect status 200",
+      ...process.copies.map((copy) =>
+        // `check-proto h1`: without it the check would speak the server's `proto h2` (SOCKERR against HTTP/1.1).
+        h2
+          ? `  server ${copy.name} 127.0.0.1:${copy.port} proto h2 check port ${copy.metricsPort} check-proto h1 observe layer4 error-limit 1 on-error mark-down`
+          : `  server ${copy.name} 127.0.0.1:${copy.port} check`,
+      ),
     );
   }
   return `${lines.join("\n")}\n`;

@@ -1,20 +1,6 @@
-import { CatalogService } from "@emporium/gen/emporium/catalog/v1/catalog_service_pb";
-import { IdentityService } from "@emporium/gen/emporium/identity/v1/identity_service_pb";
-import { InventoryService } from "@emporium/gen/emporium/inventory/v1/inventory_service_pb";
-import { OrderService } from "@emporium/gen/emporium/orders/v1/orders_service_pb";
-import { PaymentService } from "@emporium/gen/emporium/payments/v1/payments_service_pb";
 import { type Balanced, copyPorts } from "./balancer.js";
 import type { ProcessSpec } from "./process-group.js";
 import { REPLICATED, type Replicated } from "./replicas.js";
-
-/** The grpc.health.v1 name each service reports its own readiness under (NOT_SERVING once it drains). */
-const HEALTH_SERVICE: Record<Exclude<Replicated, "gateway">, string> = {
-  orders: OrderService.typeName,
-  inventory: InventoryService.typeName,
-  catalog: CatalogService.typeName,
-  identity: IdentityService.typeName,
-  payments: PaymentService.typeName,
-};
 
 /** OTEL_RESOURCE_ATTRIBUTES plus service.instance.id, so that a span says which copy made it. */
 function withInstanceId(env: Record<string, string>, id: string): string {
@@ -62,7 +48,6 @@ export function replicaLayout(
       name,
       port,
       protocol: name === "gateway" ? "http" : "h2c",
-      ...(name === "gateway" ? {} : { healthService: HEALTH_SERVICE[name] }),
       copies: copied.map(({ name, port, metricsPort }) => ({ name, port, metricsPort })),
     });
     return copied.map(({ name, args, env }) => ({ name, args, env }));

@@ -38,6 +38,8 @@ export interface RpcServerOptions {
 
 export interface RpcServer {
   readonly health: HealthRegistry;
+  /** Listening and taking work: false before `listen`, and from the first moment of a shutdown. */
+  serving(): boolean;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   /**
@@ -95,6 +97,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
 
   return {
     health,
+    serving: () => server.listening && health.status("") === ServingStatus.SERVING,
     listen: (port, host = "127.0.0.1") =>
       new Promise((resolve, reject) => {
         server.once("error", reject);

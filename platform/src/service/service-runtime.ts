@@ -20,8 +20,8 @@ import { type AdmissionTable, admissionControl } from "../rpc/admission-intercep
 import { type ClientFactory, createClientFactory } from "../rpc/clients.js";
 import { createRpcServer, type RpcServer } from "../rpc/server.js";
 import { shareDefaultAbortReason } from "../rpc/shared-abort-reason.js";
+import { createAdminServer } from "./admin-server.js";
 import { type DependencyCheck, registerDependencyGauge } from "./dependency-gauge.js";
-import { createMetricsServer } from "./metrics-server.js";
 import type { Worker } from "./periodic-worker.js";
 
 /** Settings every service process reads; a service adds its own on top. */
@@ -122,7 +122,7 @@ export async function startService(
     {
       ...serviceConfig,
       RPC_PORT: port(definition.defaultPort),
-      /** Prometheus `/metrics` over HTTP/1.1; by default the RPC port + 1000. */
+      /** The admin port (HTTP/1.1: `/metrics`, `/readyz`); by default the RPC port + 1000. */
       METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
       DATABASE_NAME: z.string().default(`emporium_${definition.name}`),
       /**
@@ -208,10 +208,10 @@ export async function startService(
   if (admission) logger.info({ admission }, "admission control on");
   const boundPort = await server.listen(config.RPC_PORT, config.RPC_HOST);
   logger.info({ port: boundPort }, `${definition.name} listening (gRPC, Connect, gRPC-Web over h2c)`);
-  const metricsServer = createMetricsServer(ctx.metrics, logger);
+  const adminServer = createAdminServer(ctx.metrics, logger, () => server.serving());
   const wantedMetricsPort = config.METRICS_PORT ?? (boundPort + 1000 <= 65535 ? boundPort + 1000 : 0);
-  const metricsPort = await metricsServer.listen(wantedMetricsPort, config.RPC_HOST);
-  if (metricsPort !== undefined) logger.info({ port: metricsPort }, "metrics on GET /metrics");
+  const metricsPort = await adminServer.listen(wantedMetricsPort, config.RPC_HOST);
+  if (metricsPort !== undefined) logger.info({ port: metricsPort }, "admin port: GET /metrics, GET /readyz");
 
   // After serving: after a crash the group join waits for the broker to
   // expire the dead member's session; RPCs need not wait with it.
@@ -250,7 +250,7 @@ export async function startService(
     async stop() {
       const step = slowStepReporter(logger);
       await step("rpc server", () => server.shutdown(config.SHUTDOWN_TIMEOUT_MS / 2, config.SHUTDOWN_DRAIN_DELAY_MS));
-      await step("metrics server", () => metricsServer.close());
+      await step("admin server", () => adminServer.close());
       await step("workers", () => Promise.all(workers.map((worker) => worker.stop())));
       await step("event consumer", async () => consumer?.stop());
       await step("broadcast listener", async () => broadcast?.stop());
