@@ -68,7 +68,6 @@ export function emporiumProcesses(options: StackOptions): ProcessSpec[] {
         RPC_PORT: String(options.ordersPort),
         METRICS_PORT: metricsPortOf(options.ordersPort),
         DATABASE_NAME: `emporium_orders${suffix}`,
-        INVENTORY_URL: `http://127.0.0.1:${options.inventoryPort}`,
         CATALOG_URL: `http://127.0.0.1:${options.catalogPort}`,
         PAYMENTS_URL: `http://127.0.0.1:${options.paymentsPort}`,
       },
