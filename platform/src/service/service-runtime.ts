@@ -141,6 +141,8 @@ export async function startService(
        */
       DATABASE_POOLER_URL: optionalUrl(),
       DATABASE_SESSION_POOL_MAX: z.coerce.number().int().min(2).max(20).default(4),
+      /** The outbox relay's wait for more rows after a NOTIFY (outbox-relay.ts); 0 publishes at once. */
+      OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(25),
     },
     env,
   );
@@ -182,7 +184,7 @@ export async function startService(
   registerDependencyGauge({ registry: metrics, checks: dependencies, logger });
   await definition.afterMigrate?.(ctx);
 
-  const relay: OutboxRelay = createOutboxRelay({ pool: sessionPool, producer, logger });
+  const relay: OutboxRelay = createOutboxRelay({ pool: sessionPool, producer, logger, lingerMs: config.OUTBOX_LINGER_MS });
   await relay.start();
   const broadcast = definition.broadcast
     ? createBroadcastListener({
