@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { commaList, loadConfig, optionalUrl } from "../src/config/load-config.js";
+import { commaList, commonConfig, loadConfig, optionalUrl } from "../src/config/load-config.js";
 
 const shape = { DATABASE_POOLER_URL: optionalUrl() };
 
@@ -21,4 +21,12 @@ test("a comma-separated list is trimmed, empty entries dropped, and unset is emp
     "https://a.example",
     "https://b.example",
   ]);
+});
+
+test("the drain delay may be set to 0, its documented default, but not below", () => {
+  const drain = { SHUTDOWN_DRAIN_DELAY_MS: commonConfig.SHUTDOWN_DRAIN_DELAY_MS };
+  assert.equal(loadConfig(drain, {}).SHUTDOWN_DRAIN_DELAY_MS, 0);
+  assert.equal(loadConfig(drain, { SHUTDOWN_DRAIN_DELAY_MS: "0" }).SHUTDOWN_DRAIN_DELAY_MS, 0);
+  assert.equal(loadConfig(drain, { SHUTDOWN_DRAIN_DELAY_MS: "1500" }).SHUTDOWN_DRAIN_DELAY_MS, 1500);
+  assert.throws(() => loadConfig(drain, { SHUTDOWN_DRAIN_DELAY_MS: "-1" }), /SHUTDOWN_DRAIN_DELAY_MS/);
 });

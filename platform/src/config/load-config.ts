@@ -35,6 +35,9 @@ export const commaList = () =>
 /** A positive duration in milliseconds. */
 export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A wait in milliseconds that may be 0 (none). */
+export const delayMillis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
 /** The settings every process shares: where the infrastructure is and how to log. */
 export const commonConfig = {
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -55,5 +58,5 @@ export const commonConfig = {
    * a load balancer needs to notice (npm start's copies behind HAProxy; on
    * Kubernetes the preStop pause does this). Part of SHUTDOWN_TIMEOUT_MS.
    */
-  SHUTDOWN_DRAIN_DELAY_MS: millis(0),
+  SHUTDOWN_DRAIN_DELAY_MS: delayMillis(0),
 };
