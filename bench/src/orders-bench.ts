@@ -53,20 +53,24 @@ try {
   const pids = new Map([...stack.group.children].map(([name, child]) => [name, child.pid ?? 0]));
 
   /** A burst, then the wait until its orders settled: the CPU of both is the burst's. */
-  const burst = async (connections: number): Promise<BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number }> => {
+  const burst = async (
+    connections: number,
+  ): Promise<BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number; unsettled: number }> => {
     const since = new Date();
     const before = await cpuSnapshot(pids);
     const result = await orderBurst(stack.gatewayUrl, customers, PRODUCTS, { connections, seconds: settings.burstSeconds });
     const ids = await probe.idsSince(since);
-    await probe.settle(ids);
+    const unsettled = await probe.settle(ids);
     const after = await cpuSnapshot(pids);
     const { confirmed } = await probe.outcomes(ids);
-    return { ...result, cpuPerOrder: cpuPer(before, after, confirmed), confirmed };
+    return { ...result, cpuPerOrder: cpuPer(before, after, confirmed), confirmed, unsettled };
   };
 
   console.log("warm-up: 5 s of orders");
   await orderBurst(stack.gatewayUrl, customers, PRODUCTS, { connections: settings.connections, seconds: 5 });
-  await probe.settle(await probe.idsSince(new Date(Date.now() - 60_000)));
+  // A saga that does not run would make every number below a burst without its saga (seen once: consumers that never joined).
+  const stuck = await probe.settle(await probe.idsSince(new Date(Date.now() - 60_000)));
+  if (stuck > 0) throw new Error(`the saga did not settle the warm-up: ${stuck} orders still open after 120 s; nothing measured`);
 
   const ceiling: number[] = [];
   const bursts: Awaited<ReturnType<typeof burst>>[] = [];

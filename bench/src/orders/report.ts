@@ -8,7 +8,7 @@ export interface OrdersReportInput {
   settings: { rounds: number; customers: number; connections: number; burstSeconds: number; pgbenchSeconds: number; stepSeconds: number };
   ceiling: number[];
   ratios: number[];
-  bursts: (BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number })[];
+  bursts: (BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number; unsettled: number })[];
   steps: StepResult[];
   /** (e), as bench/src/lists.ts renders it. */
   lists: string;
@@ -68,6 +68,12 @@ export function renderOrdersReport(input: OrdersReportInput): string {
     statuses.length > 0
       ? `Answers other than 202 in the bursts: ${statuses.map(([code, count]) => `${count}× ${code}`).join(", ")}.`
       : "Every order of the bursts was accepted (202).",
+    ...(input.bursts.some((b) => b.unsettled > 0)
+      ? [
+          "",
+          `**Orders not terminal 120 s after a burst** (the saga fell behind or stopped; those rounds are not comparable): ${input.bursts.map((b) => b.unsettled).join(", ")}.`,
+        ]
+      : []),
     "",
     `(c) open-loop steps (orders sent on schedule whatever the answers). Held = every order accepted, 202 p99 ≤ 100 ms, placed→CONFIRMED p99 ≤ 1 s, and a backlog (unpublished outbox rows + consumer lag + payments waiting) under one second's worth of orders at the end of the step:`,
     "",
