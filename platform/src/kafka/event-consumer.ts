@@ -67,6 +67,13 @@ export interface EventConsumerOptions {
    * db/transaction-state.ts.
    */
   readAhead?: ((tx: PoolClient, events: MessageShape<DescMessage>[]) => Promise<void>) | undefined;
+  /**
+   * Called when kafkajs has crashed the consumer and will not restart it (a
+   * non-retriable error: the group's protocol refused, say). The consumer is
+   * then gone for good while the process would serve on; the service runtime
+   * stops the process so that its supervisor starts a fresh one.
+   */
+  onGiveUp?: (error: Error) => void;
 }
 
 /** Most messages applied in one transaction. */
@@ -127,6 +134,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     retry: { retries: 10 },
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart || stopping) return;
+    logger.error({ err: payload.error, groupId }, "event consumer crashed and kafkajs will not restart it");
+    options.onGiveUp?.(payload.error);
   });
 
   async function apply(meta: CloudEventAttributes, value: Buffer | null): Promise<"applied" | "duplicate" | "ignored"> {

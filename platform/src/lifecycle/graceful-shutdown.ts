@@ -46,7 +46,7 @@ export function onShutdownSignal(logger: Logger, timeoutMs: number, steps: Shutd
       }
     }
     logger.info("stopped");
-    process.exit(failed ? 1 : 0);
+    process.exit(failed ? 1 : Number(process.exitCode ?? 0));
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
@@ -58,6 +58,16 @@ export function onShutdownSignal(logger: Logger, timeoutMs: number, steps: Shutd
       void shutdown("launcher exited");
     });
   }
+}
+
+/**
+ * Stops this process as a SIGTERM does (drain, then exit), but with exit
+ * code 1: for a part that has failed for good, so that the supervisor
+ * starts a fresh process (Kubernetes; npm start's launcher does for copies).
+ */
+export function stopAsFailed(): void {
+  process.exitCode = 1;
+  process.kill(process.pid, "SIGTERM");
 }
 
 function stopWhenStdinCloses(stop: () => void): void {

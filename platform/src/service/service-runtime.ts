@@ -13,6 +13,7 @@ import { createEventConsumer, type EventConsumer, type EventConsumerOptions, typ
 import { registerOffsetMetrics } from "../kafka/offset-metrics.js";
 import { registerOutboxLagMetrics } from "../kafka/outbox-lag.js";
 import { createOutboxRelay, type OutboxRelay } from "../kafka/outbox-relay.js";
+import { stopAsFailed } from "../lifecycle/graceful-shutdown.js";
 import { createLogger, type Logger } from "../log/logger.js";
 import { createMetricsRegistry } from "../metrics/registry.js";
 import { admissionsWithMetrics } from "../resilience/admission-metrics.js";
@@ -230,6 +231,11 @@ export async function startService(
       partitionsAtOnce: definition.consumer.partitionsAtOnce,
       readAhead: definition.consumer.readAhead?.(ctx),
       metrics,
+      // Serving on without a consumer would leave its events unread while the process looks healthy.
+      onGiveUp: () => {
+        logger.error("stopping: the event consumer is gone for good; a fresh process will rejoin the group");
+        stopAsFailed();
+      },
     });
     await consumer.start();
     registerOffsetMetrics({
