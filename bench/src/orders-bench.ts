@@ -3,7 +3,9 @@
 // orders, (c) an open-loop load stepping up, (d) CPU per confirmed order,
 // in the production-like configuration (bench/src/production-like.ts).
 // Prints the table and writes it into docs/benchmarks.md.
-import { availableParallelism, cpus } from "node:os";
+import { writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { infraEnv } from "@emporium/tests/harness/infra-env";
 import { orderClient } from "@emporium/tests/harness/load";
@@ -70,7 +72,13 @@ try {
   await orderBurst(stack.gatewayUrl, customers, PRODUCTS, { connections: settings.connections, seconds: 5 });
   // A saga that does not run would make every number below a burst without its saga (seen once: consumers that never joined).
   const stuck = await probe.settle(await probe.idsSince(new Date(Date.now() - 60_000)));
-  if (stuck > 0) throw new Error(`the saga did not settle the warm-up: ${stuck} orders still open after 120 s; nothing measured`);
+  if (stuck > 0) {
+    const logFile = join(tmpdir(), `emporium-bench-orders-${process.pid}.log`);
+    writeFileSync(logFile, `${stack.logs.join("\n")}\n`);
+    throw new Error(
+      `the saga did not settle the warm-up: ${stuck} orders still open after 120 s; nothing measured (the processes' logs: ${logFile})`,
+    );
+  }
 
   const ceiling: number[] = [];
   const bursts: Awaited<ReturnType<typeof burst>>[] = [];
