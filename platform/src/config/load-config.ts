@@ -35,8 +35,8 @@ export const commaList = () =>
 /** A positive duration in milliseconds. */
 export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** A wait in milliseconds that may be 0 (none). */
-export const delayMillis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+/** A wait in milliseconds that may be 0 (none), at most `max`. */
+export const delayMillis = (fallback: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(0).max(max).default(fallback);
 
 /** The settings every process shares: where the infrastructure is and how to log. */
 export const commonConfig = {

@@ -2,7 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import { createRedis, type Redis } from "../cache/redis.js";
-import { commonConfig, loadConfig, millis, optionalUrl, port } from "../config/load-config.js";
+import { commonConfig, delayMillis, loadConfig, millis, optionalUrl, port } from "../config/load-config.js";
 import { migrate, platformMigrations } from "../db/migrate.js";
 import { createPool, databaseUrl, ensureDatabase, type Pool } from "../db/pool.js";
 import { registerPoolMetrics } from "../db/pool-metrics.js";
@@ -143,7 +143,7 @@ export async function startService(
       DATABASE_POOLER_URL: optionalUrl(),
       DATABASE_SESSION_POOL_MAX: z.coerce.number().int().min(2).max(20).default(4),
       /** The outbox relay's wait for more rows after a NOTIFY (outbox-relay.ts); 0 publishes at once. */
-      OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(25),
+      OUTBOX_LINGER_MS: delayMillis(25, 1_000),
     },
     env,
   );
