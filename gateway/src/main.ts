@@ -17,6 +17,7 @@ import { createClientFactory } from "@emporium/platform/rpc/clients";
 import { shareDefaultAbortReason } from "@emporium/platform/rpc/shared-abort-reason";
 import { createAdminServer } from "@emporium/platform/service/admin-server";
 import { registerDependencyGauge } from "@emporium/platform/service/dependency-gauge";
+import { refuseUnsupportedNode } from "@emporium/platform/service/supported-node";
 import { shutdownTelemetry } from "@emporium/platform/telemetry/register";
 import { createEdgeAdmission } from "./admission.js";
 import { createAccessTokenVerifier } from "./auth/access-tokens.js";
@@ -33,6 +34,7 @@ import { createEventStreams } from "./sse/event-streams.js";
 import { storefrontFiles } from "./storefront/static-files.js";
 import { createResponseCache } from "./transcoding/response-cache.js";
 
+refuseUnsupportedNode("gateway");
 // Every RPC ends with reasonless aborts; one shared AbortError serves them (platform/src/rpc/shared-abort-reason.ts).
 shareDefaultAbortReason();
 const config = gatewayConfig();

@@ -1,6 +1,7 @@
 import { onShutdownSignal } from "../lifecycle/graceful-shutdown.js";
 import { shutdownTelemetry } from "../telemetry/register.js";
 import { type RunningService, type ServiceDefinition, startService } from "./service-runtime.js";
+import { refuseUnsupportedNode } from "./supported-node.js";
 
 /**
  * A service's main: start, stop cleanly on SIGTERM/SIGINT, fail loudly on
@@ -10,6 +11,7 @@ import { type RunningService, type ServiceDefinition, startService } from "./ser
  * stop must drain what has started rather than kill the process.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
+  refuseUnsupportedNode(definition.name);
   let started: Promise<RunningService> | undefined;
   try {
     started = startService(definition, process.env, ({ logger, shutdownTimeoutMs }) =>
