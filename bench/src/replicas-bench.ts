@@ -14,6 +14,8 @@ const settings = {
   customers: env("BENCH_CUSTOMERS", 32),
   connections: env("BENCH_CONNECTIONS", 64),
   seconds: env("BENCH_BURST_SECONDS", 15),
+  /** As bench:orders (bench/src/orders-bench.ts): fresh processes take minutes to reach their pace. */
+  warmupSeconds: env("BENCH_WARMUP_SECONDS", 60),
   copies: (process.env.BENCH_COPIES ?? "1,2").split(",").map(Number),
   /** Also one copy with the services connecting to Postgres directly: what PgBouncer's hop costs. */
   poolerAB: process.env.BENCH_POOLER_AB === "1",

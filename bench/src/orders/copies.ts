@@ -73,7 +73,16 @@ const kindOf = (name: string) => name.replace(/#\d+$/, "").replace(/-\d+$/, "");
  */
 export async function measureCopies(
   copies: number,
-  options: { env: Record<string, string>; customers: number; connections: number; seconds: number; products: string[]; label?: string },
+  options: {
+    env: Record<string, string>;
+    customers: number;
+    connections: number;
+    seconds: number;
+    /** The burst before anything is measured (bench/src/orders-bench.ts: fresh processes take minutes to reach their pace). */
+    warmupSeconds: number;
+    products: string[];
+    label?: string;
+  },
 ): Promise<CopiesResult> {
   const launcher = await startReplicas(copies, { ...options.env, CATALOG_SEED_PRODUCTS: String(options.products.length) });
   const probe = await sagaProbe({ pool: launcher.data.pool, topicPrefix: launcher.env.KAFKA_TOPIC_PREFIX ?? "" }, infraEnv);
@@ -83,7 +92,10 @@ export async function measureCopies(
     await inventory.end();
     const customers = await signUpCustomers(launcher.gatewayUrl, options.customers);
     // Warm: every copy has served, every consumer has joined, the JIT has compiled the hot paths.
-    await orderBurst(launcher.gatewayUrl, customers, options.products, { connections: options.connections, seconds: 10 });
+    await orderBurst(launcher.gatewayUrl, customers, options.products, {
+      connections: options.connections,
+      seconds: options.warmupSeconds,
+    });
     await probe.settle(await probe.idsSince(new Date(Date.now() - 60_000)));
 
     const lock = JSON.parse(await readFile(launcher.env.EMPORIUM_START_LOCK ?? "", "utf8")) as {

@@ -5,7 +5,15 @@ export interface OrdersReportInput {
   when: Date;
   machine: string;
   configuration: string;
-  settings: { rounds: number; customers: number; connections: number; burstSeconds: number; pgbenchSeconds: number; stepSeconds: number };
+  settings: {
+    rounds: number;
+    customers: number;
+    connections: number;
+    burstSeconds: number;
+    warmupSeconds: number;
+    pgbenchSeconds: number;
+    stepSeconds: number;
+  };
   ceiling: number[];
   ratios: number[];
   bursts: (BurstResult & { cpuPerOrder: Map<string, number>; confirmed: number; unsettled: number })[];
@@ -48,7 +56,7 @@ export function renderOrdersReport(input: OrdersReportInput): string {
   const graceful = unexpected.length === 0 && input.overload.errors === 0;
   const statuses = input.bursts.flatMap((b) => Object.entries(b.statuses).filter(([code]) => code !== "202"));
   return [
-    `Measured ${input.when.toISOString().slice(0, 10)} on ${input.machine}; Postgres, Kafka, Redis and the load generator on the same cores. Configuration: ${input.configuration}. ${s.customers} signed-in customers; ${s.rounds} interleaved rounds of (a) and (b), medians (range in brackets).`,
+    `Measured ${input.when.toISOString().slice(0, 10)} on ${input.machine}; Postgres, Kafka, Redis and the load generator on the same cores. Configuration: ${input.configuration}. ${s.customers} signed-in customers; ${s.warmupSeconds} s of orders to warm up; ${s.rounds} interleaved rounds of (a) and (b), medians (range in brackets).`,
     "",
     "| measure | result | goal | |",
     "|---|---:|---:|---|",
@@ -100,7 +108,7 @@ export function renderOrdersReport(input: OrdersReportInput): string {
     ...(input.copies
       ? [
           "",
-          "(g) replicas: a 15 s burst (after 10 s of warm-up and 10 s idle) at the same connections from 32 customers with 1 and with 2 copies of every process (`EMPORIUM_REPLICAS`; 2 behind HAProxy), each on a fresh launcher, rounds interleaved (`bench/src/orders/copies.ts`, also `npm run bench:replicas`):",
+          `(g) replicas: a 15 s burst (after ${s.warmupSeconds} s of warm-up and 10 s idle) at the same connections from 32 customers with 1 and with 2 copies of every process (\`EMPORIUM_REPLICAS\`; 2 behind HAProxy), each on a fresh launcher, rounds interleaved (\`bench/src/orders/copies.ts\`, also \`npm run bench:replicas\`):`,
           "",
           input.copies,
         ]
