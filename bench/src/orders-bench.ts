@@ -104,6 +104,7 @@ try {
     const step = await sustainedStep(client, customers, PRODUCTS, probe, pids, rate, settings.stepSeconds);
     steps.push(step);
     console.log(`  ${step.why}; 202 p99 ${step.p99} ms, confirm p99 ${step.confirmP99} ms`);
+    console.log(`  backlog every 5 s: ${step.backlog.map((b) => JSON.stringify(b)).join(" ")}`);
     if (!step.held) break;
     await sleep(2_000);
   }

@@ -83,13 +83,13 @@ export function renderOrdersReport(input: OrdersReportInput): string {
         ]
       : []),
     "",
-    `(c) open-loop steps (orders sent on schedule whatever the answers). Held = every order accepted, 202 p99 ≤ 100 ms, placed→CONFIRMED p99 ≤ 1 s, and a backlog (unpublished outbox rows + consumer lag + payments waiting) under one second's worth of orders at the end of the step:`,
+    `(c) open-loop steps (orders sent on schedule whatever the answers). Held = every order accepted, 202 p99 ≤ 100 ms, placed→CONFIRMED p99 ≤ 1 s, and a backlog (unpublished outbox rows + consumer lag + payments waiting) at the end of the step under one second of what those hops carried per second in the step (messages, several per order, plus one payment per order):`,
     "",
-    "| rate /s | accepted | 202 p50 / p99 ms | placed→CONFIRMED p50 / p99 ms | backlog max / end | CPU ms per order (ours) | |",
+    "| rate /s | accepted | 202 p50 / p99 ms | placed→CONFIRMED p50 / p99 ms | backlog max / end (s) | CPU ms per order (ours) | |",
     "|---:|---:|---:|---:|---:|---:|---|",
     ...input.steps.map(
       (step) =>
-        `| ${step.rate} | ${n(step.accepted)} | ${step.p50} / ${step.p99} | ${step.confirmP50} / ${step.confirmP99} | ${Math.max(...step.backlog.map((b) => b.total))} / ${step.backlog.at(-1)?.total ?? 0} | ${sumOf(step.cpuPerOrder, input.ours).toFixed(1)} | ${step.held ? "held" : step.why} |`,
+        `| ${step.rate} | ${n(step.accepted)} | ${step.p50} / ${step.p99} | ${step.confirmP50} / ${step.confirmP99} | ${Math.max(...step.backlog.map((b) => b.total))} / ${step.backlog.at(-1)?.total ?? 0} (${step.secondsBehind.toFixed(2)}) | ${sumOf(step.cpuPerOrder, input.ours).toFixed(1)} | ${step.held ? "held" : step.why} |`,
     ),
     "",
     "(d) CPU per confirmed order by process, ms (from /proc/<pid>/stat, from the start of the load until its orders settled):",

@@ -27,6 +27,8 @@ export async function sagaProbe(stack: Pick<Stack, "pool" | "topicPrefix">, infr
     payments: [topic("orders.v1")],
   };
   const count = async (pool: pg.Pool, sql: string) => Number((await pool.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+  const highWater = async (name: string) =>
+    (await admin.fetchTopicOffsets(name)).reduce((sum, partition) => sum + Number(partition.high), 0);
 
   async function lagOf(group: string, topics: string[]): Promise<number> {
     const committed = await admin.fetchOffsets({ groupId: `${stack.topicPrefix}${group}`, topics });
@@ -54,6 +56,19 @@ export async function sagaProbe(stack: Pick<Stack, "pool" | "topicPrefix">, infr
       const total =
         Object.values(outbox).reduce((a, b) => a + b, 0) + Object.values(consumerLag).reduce((a, b) => a + b, 0) + paymentsWaiting;
       return { outbox, consumerLag, paymentsWaiting, total };
+    },
+
+    /**
+     * Messages the backlog's hops have carried so far, counted as the backlog
+     * counts them: each service's topic once for its outbox, and once more for
+     * every group that consumes it. Its growth over a step, plus one payment
+     * per order, is the traffic one second of backlog is measured against.
+     */
+    async carried(): Promise<number> {
+      let messages = 0;
+      for (const name of Object.keys(pools)) messages += await highWater(topic(`${name}.v1`));
+      for (const topics of Object.values(groups)) for (const name of topics) messages += await highWater(name);
+      return messages;
     },
 
     /** Waits (up to `timeoutMs`) until every order in `ids` is terminal; resolves how many are not. */
