@@ -23,9 +23,9 @@ files=("$@")
 results=$(mktemp -t chaos-results.XXXXXX)
 trap 'rm -f "$results"' EXIT
 export CHAOS_RESULTS=$results
-# At real load (issue 9): half the sustained rate bench:orders held
+# At real load (issue 9): half the sustained rate bench:orders held (100/s)
 # (docs/benchmarks.md); override with CHAOS_ORDERS_PER_SECOND.
-export CHAOS_ORDERS_PER_SECOND=${CHAOS_ORDERS_PER_SECOND:-25}
+export CHAOS_ORDERS_PER_SECOND=${CHAOS_ORDERS_PER_SECOND:-50}
 
 step "chaos scenarios"
 status=0

@@ -52,7 +52,7 @@ test("Redis stopped under load: every order is still accepted (rate limits fall 
   await recordResult({
     scenario: "6. Redis stopped",
     load: describeLoad(LOAD, chaos.customers.length),
-    fault: `Redis (the chaos.stack's own) stopped for ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s, then started again`,
+    fault: `Redis (the stack's own) stopped for ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s, then started again`,
     durationMs: settledAt - started,
     outcomes: outcomeCounts(attempts),
     accepted: ids.length,
